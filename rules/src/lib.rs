@@ -1,0 +1,19 @@
+//! # salwatch-rules
+//!
+//! Text in, [`Extraction`] out. This crate is a leaf of the salwatch workspace (DESIGN.md §1): it
+//! does no network I/O and touches the disk only to load rule packs. It owns the multilingual
+//! normalizer that the index reuses, so that a query and a listing are folded the same way.
+//!
+//! Public surface used by the other crates (keep it stable):
+//! - [`normalize::normalize`] / [`normalize::Normalized`]: folded text with a map back to the
+//!   original bytes;
+//! - [`normalize::tokenize`]: search tokens (folded words with original byte offsets), used by the
+//!   index tokenizer;
+//! - [`RuleEngine`]: loads packs (the embedded default `salw-core`, plus files), extracts.
+
+pub mod engine;
+pub mod extraction;
+pub mod normalize;
+
+pub use engine::{Document, RuleEngine};
+pub use extraction::{Entity, Extraction, PackRef};
