@@ -1,0 +1,1 @@
+"""Generator of the synthetic salwatch sample sites (standard library only)."""
