@@ -30,6 +30,17 @@ from generator.planted import (ACTOR_NOTES, CLUSTER_NOTES, DISTINCTIVE, make_ven
 from generator.vocab import ITEMS, REPLIES, sr_cyrl  # noqa: E402
 from generator.world import Ad, Factory, Ident, Names, generic_negative, generic_positive, phone_written, tg  # noqa: E402
 
+
+def salwatch_id(a) -> str:
+    """The listing id as salwatch derives it from the site profile: the profile's listing_id field
+    (a Telegram post is identified by `channel/number`, as in its `data-post` attribute)."""
+    return f"{sites.CHAN}/{a.listing_id}" if a.site == "channel" else a.listing_id
+
+
+def ref(a) -> str:
+    """`site:listing id`, the listing's id in the index."""
+    return f"{a.site}:{salwatch_id(a)}"
+
 # ---------------------------------------------------------------------------------------------
 # Knobs: grow the samples here.
 # ---------------------------------------------------------------------------------------------
@@ -278,7 +289,7 @@ def ground_truth(ads, vendors, shared, onion, photos_bytes) -> dict:
     listings = []
     for a in ads:
         listings.append({
-            "site": a.site, "path": a.path, "listing_id": a.listing_id, "is_positive": a.positive,
+            "site": a.site, "path": a.path, "listing_id": salwatch_id(a), "is_positive": a.positive,
             "negative_kind": a.negative_kind, "wanted": a.wanted, "language": a.lang, "script": a.script,
             "title": a.title, "seller": a.seller, "posted": a.posted.isoformat(), "price": a.price,
             "cluster": a.cluster, "actor": a.actor, "items": a.items, "obfuscations": a.obfuscations,
@@ -289,7 +300,7 @@ def ground_truth(ads, vendors, shared, onion, photos_bytes) -> dict:
         })
     clusters = {}
     for c, note in CLUSTER_NOTES.items():
-        members = [f"{a.site}:{a.listing_id}" for a in ads if a.cluster == c]
+        members = [ref(a) for a in ads if a.cluster == c]
         clusters[c] = {"note": note, "members": members, "sites": sorted({a.site for a in ads if a.cluster == c}),
                        "distinctive_terms": DISTINCTIVE.get(c, [])}
     actors = {}
@@ -301,7 +312,7 @@ def ground_truth(ads, vendors, shared, onion, photos_bytes) -> dict:
             for i in {(i.kind, i.normalized) for i in a.all_idents()}:
                 counts[i] = counts.get(i, 0) + 1
         actors[aid] = {"note": ACTOR_NOTES.get(aid, "market vendor (all listings show its payment addresses)"),
-                       "members": [f"{a.site}:{a.listing_id}" for a in mine],
+                       "members": [ref(a) for a in mine],
                        "sites": sorted({a.site for a in mine}),
                        "seller_names": sorted({a.seller for a in mine}),
                        "shared_identifiers": [{"kind": k, "normalized": n} for k, n in ids if counts[(k, n)] >= 2],
@@ -312,7 +323,7 @@ def ground_truth(ads, vendors, shared, onion, photos_bytes) -> dict:
     n_neg = sum(1 for a in ads if not a.positive)
 
     def find(tag):
-        return [f"{a.site}:{a.listing_id}" for a in ads if tag in a.tags]
+        return [ref(a) for a in ads if tag in a.tags]
 
     return {
         "generator": {"seed": SEED, "note": "invented data; regenerate with python3 samples/generate.py"},
@@ -324,7 +335,7 @@ def ground_truth(ads, vendors, shared, onion, photos_bytes) -> dict:
                    "clusters": len(clusters), "planted_actors": len(ACTOR_NOTES)},
         "required_cases": {
             "macedonian_cyrillic_glock_19": find("cross_script_glock"),
-            "serbian_latin_pistolj": [f"{a.site}:{a.listing_id}" for a in ads
+            "serbian_latin_pistolj": [ref(a) for a in ads
                                       if a.lang == "sr" and a.script == "Latn" and a.positive and "pištolj" in " ".join([a.title] + a.paras)],
             "albanian_pistolete_gl0ck": find("pistolete_gl0ck"),
             "glue_gun_negative": find("glue_gun"),

@@ -1,1 +1,102 @@
-fn main() {}
+//! The `salwatch` command. Parses arguments and configuration, wires the crawler, the rules and
+//! the indexer together, draws progress and formats output. No domain logic lives here.
+//!
+//! Exit codes (scripts rely on them):
+//! - 0: success;
+//! - 1: the command ran and found a problem it was asked to look for (an archive record whose
+//!   digest does not match);
+//! - 2: bad usage or configuration (unknown flag, invalid salwatch.toml, wrong rule pack);
+//! - 3: the command failed at run time (I/O, network, corrupt or missing index).
+
+mod args;
+mod commands;
+mod output;
+mod pipeline;
+mod progress;
+mod samples;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+/// An error caused by how salwatch was called or configured (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    salwatch_crawler::install_crypto_provider();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(exit_code_for(&error))
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = commands::Context::new(cli.workspace, cli.quiet);
+    match cli.command {
+        Command::Demo => commands::demo::run(&ctx).await,
+        Command::Init(args) => commands::init::run(&ctx, &args),
+        Command::Crawl(args) => commands::crawl::run(&ctx, &args).await,
+        Command::Extract(args) => commands::extract::run(&args),
+        Command::Search(args) => commands::search::run(&ctx, &args),
+        Command::Show(args) => commands::search::show(&ctx, &args),
+        Command::Index(cmd) => commands::index::run(&ctx, cmd).await,
+        Command::Archive(cmd) => commands::archive::run(&ctx, cmd),
+        Command::Samples(cmd) => commands::samples::run(cmd).await,
+    }
+}
+
+/// Maps an error chain to an exit code: usage and configuration errors are 2, the rest 3.
+fn exit_code_for(error: &anyhow::Error) -> u8 {
+    let usage = error.chain().any(|cause| {
+        cause.is::<UsageError>()
+            || cause.is::<salwatch_crawler::config::ConfigError>()
+            || cause.is::<salwatch_rules::engine::Error>()
+            || matches!(
+                cause.downcast_ref::<salwatch_indexer::IndexError>(),
+                Some(salwatch_indexer::IndexError::Query { .. })
+            )
+    });
+    if usage { 2 } else { 3 }
+}
+
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

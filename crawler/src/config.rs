@@ -269,7 +269,10 @@ impl Config {
             }
             for seed in &site.seeds {
                 url::Url::parse(seed).map_err(|e| {
-                    invalid(format!("site {:?}: seed {seed:?} is not a URL: {e}", site.name))
+                    invalid(format!(
+                        "site {:?}: seed {seed:?} is not a URL: {e}",
+                        site.name
+                    ))
                 })?;
             }
             for pattern in &site.scope_paths {

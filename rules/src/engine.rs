@@ -2,7 +2,20 @@
 
 use std::path::PathBuf;
 
-use crate::extraction::{Extraction, PackRef};
+use serde::Serialize;
+
+use crate::classify::{detect_language, judge, region_for_language};
+use crate::compile::Compiled;
+pub use crate::error::Error;
+use crate::extraction::{Entity, Extraction, PackRef};
+use crate::ident::{Region, region};
+use crate::normalize::normalize;
+use crate::pack::{Pack, embedded_packs};
+use crate::scan::{Hit, scan};
+
+/// Texts longer than this are processed in chunks (split at a line break or space), so memory
+/// stays bounded whatever the input size.
+const CHUNK: usize = 1 << 20;
 
 /// One document to extract from.
 #[derive(Debug, Clone, Copy)]
@@ -15,42 +28,273 @@ pub struct Document<'a> {
     pub default_region: Option<&'a str>,
 }
 
-/// Errors loading or compiling rule packs.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// A pack file could not be read.
-    #[error("cannot read rule pack {path}: {source}")]
-    Io {
-        /// The pack path.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+/// All loaded packs, compiled once. `Send + Sync`: share one engine between threads.
+#[derive(Debug)]
+pub struct RuleEngine {
+    compiled: Compiled,
+    packs: Vec<Pack>,
 }
 
-/// All loaded packs, compiled once.
-#[derive(Debug)]
-pub struct RuleEngine {}
+/// One rule hit, as `explain` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HitReport {
+    /// Rule id.
+    pub rule: String,
+    /// Rule kind (entity kind or `cue`).
+    pub kind: String,
+    /// Byte range in the original text.
+    pub span: [usize; 2],
+    /// Byte range in the normalized text, when the rule matched there.
+    pub folded_span: Option<[usize; 2]>,
+    /// The original text of the hit.
+    pub text: String,
+    /// The entity made, if any.
+    pub entity: Option<Entity>,
+}
+
+/// What `salwatch rules explain` prints: the normalized text, every hit, the final extraction.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// The normalized (folded) text of the first chunk.
+    pub normalized: String,
+    /// Every hit after exclusions, before overlapping entities are merged.
+    pub hits: Vec<HitReport>,
+    /// The final extraction.
+    pub extraction: Extraction,
+}
 
 impl RuleEngine {
     /// The embedded default pack `salw-core`.
     pub fn default_pack() -> Result<Self, Error> {
-        unimplemented!()
+        Self::from_packs(embedded_packs()?)
     }
 
     /// The default pack followed by extra pack files or directories (later packs override rules by id).
-    pub fn with_packs(_extra: &[PathBuf]) -> Result<Self, Error> {
-        unimplemented!()
+    pub fn with_packs(extra: &[PathBuf]) -> Result<Self, Error> {
+        let mut packs = embedded_packs()?;
+        for p in extra {
+            packs.push(Pack::load(p)?);
+        }
+        Self::from_packs(packs)
+    }
+
+    /// Only the given pack files or directories, without the embedded default.
+    pub fn load_files(paths: &[PathBuf]) -> Result<Self, Error> {
+        let packs = paths
+            .iter()
+            .map(|p| Pack::load(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_packs(packs)
+    }
+
+    /// Compiles already-loaded packs.
+    pub fn from_packs(packs: Vec<Pack>) -> Result<Self, Error> {
+        if packs.is_empty() {
+            return Err(Error::Pack {
+                file: "<none>".to_owned(),
+                message: "no rule pack given".to_owned(),
+            });
+        }
+        let compiled = Compiled::new(&packs)?;
+        tracing::debug!(
+            rules = compiled.rules.len(),
+            packs = packs.len(),
+            "rule engine compiled"
+        );
+        Ok(Self { compiled, packs })
     }
 
     /// Packs in load order.
     pub fn packs(&self) -> Vec<PackRef> {
-        unimplemented!()
+        self.packs
+            .iter()
+            .map(|p| PackRef {
+                id: p.header.id.clone(),
+                version: p.header.version.clone(),
+            })
+            .collect()
+    }
+
+    /// The loaded packs themselves (rules, examples, vocabulary), in load order.
+    pub fn loaded_packs(&self) -> &[Pack] {
+        &self.packs
+    }
+
+    /// The merged vocabulary of all loaded packs.
+    pub fn vocabulary(&self) -> &crate::vocab::Vocabulary {
+        &self.compiled.vocabulary
+    }
+
+    /// Number of compiled rules (after overrides).
+    pub fn rule_count(&self) -> usize {
+        self.compiled.rules.len()
     }
 
     /// Runs every loaded rule over one document.
-    pub fn extract(&self, _doc: &Document<'_>) -> Extraction {
-        unimplemented!()
+    pub fn extract(&self, doc: &Document<'_>) -> Extraction {
+        self.run(doc).0
+    }
+
+    /// Extraction plus every hit and the normalized text, for `salwatch rules explain`.
+    pub fn explain(&self, doc: &Document<'_>) -> Explanation {
+        let (extraction, hits, normalized) = self.run(doc);
+        let hits = hits
+            .into_iter()
+            .map(|h| HitReport {
+                rule: self.compiled.rules[h.rule].spec.id.clone(),
+                kind: self.compiled.rules[h.rule].spec.kind.clone(),
+                span: [h.span.start, h.span.end],
+                folded_span: h.folded.map(|f| [f.start, f.end]),
+                text: doc.text.get(h.span.clone()).unwrap_or_default().to_owned(),
+                entity: h.entity.map(|e| {
+                    // Show the final form (e.g. ammunition normalized to its calibre).
+                    extraction
+                        .entities
+                        .iter()
+                        .find(|f| f.span == e.span && f.rule == e.rule)
+                        .cloned()
+                        .unwrap_or(e)
+                }),
+            })
+            .collect();
+        Explanation {
+            normalized,
+            hits,
+            extraction,
+        }
+    }
+
+    pub(crate) fn run(&self, doc: &Document<'_>) -> (Extraction, Vec<Hit>, String) {
+        let text = doc.text;
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut first_norm = String::new();
+        let mut language = None;
+        let mut reg: Option<Region> = doc.default_region.and_then(region);
+        let mut start = 0;
+        while start < text.len() || (start == 0 && text.is_empty()) {
+            let end = chunk_end(text, start);
+            let chunk = &text[start..end];
+            let norm = normalize(chunk);
+            if start == 0 {
+                language = detect_language(&self.compiled, chunk, &norm.text);
+                if reg.is_none() {
+                    reg = region_for_language(language.as_deref());
+                }
+            }
+            for mut h in scan(&self.compiled, chunk, &norm, reg) {
+                h.span = h.span.start + start..h.span.end + start;
+                if let Some(e) = h.entity.as_mut() {
+                    e.span = [e.span[0] + start, e.span[1] + start];
+                }
+                hits.push(h);
+            }
+            if start == 0 {
+                first_norm = norm.text;
+            }
+            if end <= start {
+                break;
+            }
+            start = end;
+        }
+        hits.sort_by(|a, b| {
+            a.span
+                .start
+                .cmp(&b.span.start)
+                .then(b.span.end.cmp(&a.span.end))
+                .then(a.rule.cmp(&b.rule))
+        });
+        let verdict = judge(&self.compiled, &hits);
+        let mut entities = merge_entities(&hits);
+        ammunition_calibers(&mut entities);
+        let packs = self.packs();
+        let extraction = Extraction {
+            id: doc.id.to_owned(),
+            relevant: verdict.relevant,
+            score: verdict.score,
+            language,
+            categories: verdict.categories,
+            eu_category: verdict.eu_category,
+            eu_category_reason: verdict.eu_reason,
+            flags: verdict.flags,
+            entities,
+            rule_pack: packs[0].clone(),
+            rule_packs: packs,
+        };
+        (extraction, hits, first_norm)
     }
 }
+
+/// Entities in span order; of overlapping entities of one kind the longest (first) is kept,
+/// and one value is reported once per span.
+fn merge_entities(hits: &[Hit]) -> Vec<Entity> {
+    let mut out: Vec<Entity> = Vec::new();
+    let mut last_end: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for h in hits {
+        let Some(e) = &h.entity else { continue };
+        let end = last_end.entry(e.kind.as_str()).or_insert(0);
+        if e.span[0] < *end {
+            continue;
+        }
+        *end = e.span[1];
+        out.push(e.clone());
+    }
+    out
+}
+
+/// DESIGN.md §3: an `ammunition` entity is normalized to its calibre when one is written next
+/// to it (within 48 bytes), else stays `ammunition`.
+fn ammunition_calibers(entities: &mut [Entity]) {
+    let calibers: Vec<([usize; 2], String)> = entities
+        .iter()
+        .filter(|e| e.kind == "caliber")
+        .map(|e| (e.span, e.normalized.clone()))
+        .collect();
+    for e in entities.iter_mut().filter(|e| e.kind == "ammunition") {
+        let near = calibers
+            .iter()
+            .map(|(s, n)| {
+                let gap = if s[0] >= e.span[1] {
+                    s[0] - e.span[1]
+                } else {
+                    e.span[0].saturating_sub(s[1])
+                };
+                (gap, n)
+            })
+            .filter(|(gap, _)| *gap <= 48)
+            .min_by_key(|(gap, _)| *gap);
+        if let Some((_, n)) = near {
+            e.normalized = n.clone();
+        }
+    }
+}
+
+/// End of the chunk starting at `start`: `CHUNK` bytes on, moved back to a line break or space.
+fn chunk_end(text: &str, start: usize) -> usize {
+    if text.len() - start <= CHUNK {
+        return text.len();
+    }
+    let mut end = start + CHUNK;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let window = &text[start + CHUNK / 2..end];
+    if let Some(p) = window.rfind('\n').or_else(|| window.rfind(' ')) {
+        return start + CHUNK / 2 + p + 1;
+    }
+    end
+}
+
+/// Decodes bytes as UTF-8, replacing invalid sequences (with a warning naming the document).
+pub fn decode_lossy<'a>(id: &str, bytes: &'a [u8]) -> std::borrow::Cow<'a, str> {
+    let text = String::from_utf8_lossy(bytes);
+    if let std::borrow::Cow::Owned(_) = text {
+        tracing::warn!(
+            document = id,
+            "input is not valid UTF-8; invalid bytes replaced with U+FFFD"
+        );
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;

@@ -11,9 +11,20 @@
 //!   index tokenizer;
 //! - [`RuleEngine`]: loads packs (the embedded default `salw-core`, plus files), extracts.
 
+mod classify;
+mod compile;
 pub mod engine;
+mod error;
+pub mod examples;
 pub mod extraction;
+pub mod ident;
+pub mod lint;
 pub mod normalize;
+pub mod pack;
+mod price;
+mod scan;
+mod template;
+pub mod vocab;
 
-pub use engine::{Document, RuleEngine};
+pub use engine::{Document, Error, Explanation, HitReport, RuleEngine, decode_lossy};
 pub use extraction::{Entity, Extraction, PackRef};

@@ -1,0 +1,266 @@
+//! Command-line arguments. Parsing only: no I/O happens here.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// salwatch finds illicit firearm listings online: it crawls classifieds, forums, messenger
+/// channel previews and onion markets under rate limits, archives every capture as WARC evidence,
+/// extracts firearm-listing entities with versioned rule packs and indexes them for search.
+///
+/// Start with `salwatch demo`: it serves the synthetic sample sites on loopback, crawls,
+/// extracts, indexes and prints what an analyst would see.
+#[derive(Debug, Parser)]
+#[command(
+    name = "salwatch",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Workspace directory (salwatch.toml, archive/, state.db, index/); default: the current
+    /// directory (`demo`: a new temporary directory, kept afterwards).
+    #[arg(long, short = 'w', global = true, env = "SALWATCH_WORKSPACE")]
+    pub workspace: Option<PathBuf>,
+
+    /// Log verbosity: -v info, -vv debug, -vvv trace (or set RUST_LOG).
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Hide progress bars (they are hidden anyway when stderr is not a terminal).
+    #[arg(long, global = true)]
+    pub quiet: bool,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole pipeline on the built-in sample sites and print an analyst's summary.
+    ///
+    /// Serves the synthetic sample sites on 127.0.0.1, crawls them into a WARC archive, extracts
+    /// with the default rule pack, indexes, and prints listings per site and category, example
+    /// searches and sellers seen on more than one site. The workspace is kept for you to explore.
+    Demo,
+    /// Create a workspace with a documented salwatch.toml and the sample site profiles.
+    Init(InitArgs),
+    /// Crawl the sites of the workspace's salwatch.toml, archive every capture, extract and index.
+    ///
+    /// Resumable: run it again after an interruption and it continues where it stopped.
+    Crawl(CrawlArgs),
+    /// Run the rule packs over text, HTML or NDJSON and print extractions (DESIGN.md §3 contract).
+    ///
+    /// Examples:
+    ///   echo 'Продавам пиштол Глок 19, 350 евра' | salwatch extract
+    ///   salwatch extract --html page.html --format json
+    ///   salwatch extract --input ndjson docs.ndjson > extractions.ndjson
+    Extract(ExtractArgs),
+    /// Search the indexed listings.
+    ///
+    /// The query uses tantivy syntax (words, "phrases", AND/OR/NOT, field:value) and is folded
+    /// like the listings: `пиштол глок` finds `pistoletë gl0ck`.
+    ///
+    /// Examples:
+    ///   salwatch search 'glock' --site classifieds --relevant
+    ///   salwatch search 'zoraki' --format json
+    ///   salwatch search --entity phone:+38970123456
+    Search(SearchArgs),
+    /// Print one listing with its entities and the capture that proves it.
+    Show(ShowArgs),
+    /// Index maintenance.
+    #[command(subcommand)]
+    Index(IndexCommand),
+    /// Capture archive maintenance.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+    /// The synthetic sample sites.
+    #[command(subcommand)]
+    Samples(SamplesCommand),
+}
+
+/// `salwatch init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to create (default: the --workspace directory).
+    pub dir: Option<PathBuf>,
+    /// Overwrite an existing salwatch.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `salwatch crawl`.
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// Crawl only these sites (by name in salwatch.toml); default: all.
+    #[arg(long = "site", value_name = "NAME")]
+    pub sites: Vec<String>,
+    /// Archive only; do not extract or index (run `salwatch index rebuild` later).
+    #[arg(long)]
+    pub no_index: bool,
+}
+
+/// Output formats for data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON document.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// How `extract` reads its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputKind {
+    /// Each file (or stdin) is one document.
+    Text,
+    /// Lines of `{"id": "...", "text": "..."}`.
+    Ndjson,
+}
+
+/// `salwatch extract`.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// Files to read; none or `-` reads stdin.
+    pub files: Vec<PathBuf>,
+    /// Input kind.
+    #[arg(long, value_enum, default_value_t = InputKind::Text)]
+    pub input: InputKind,
+    /// Strip HTML markup (scripts and styles dropped) before extracting.
+    #[arg(long)]
+    pub html: bool,
+    /// Default phone region (ISO 3166 alpha-2, e.g. MK, XK, AL, RS) for numbers without a country code.
+    #[arg(long, value_name = "CC")]
+    pub region: Option<String>,
+    /// Extra rule pack files or directories, loaded after the built-in salw-core.
+    #[arg(long = "pack", value_name = "PATH")]
+    pub packs: Vec<PathBuf>,
+    /// Output format (table shows one line per entity).
+    #[arg(long, value_enum, default_value_t = Format::Ndjson)]
+    pub format: Format,
+}
+
+/// Sort orders for search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Sort {
+    /// Best match first.
+    Relevance,
+    /// Most recently posted (or first seen) first.
+    Newest,
+    /// Cheapest first (in EUR).
+    Price,
+}
+
+/// `salwatch search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Query text (tantivy syntax); may be empty when filters are given.
+    #[arg(default_value = "")]
+    pub query: String,
+    /// Only these sites.
+    #[arg(long = "site", value_name = "NAME")]
+    pub sites: Vec<String>,
+    /// Only these categories (e.g. firearm/pistol, ammunition, explosive).
+    #[arg(long = "category", value_name = "CATEGORY")]
+    pub categories: Vec<String>,
+    /// Only this EU Firearms Directive category (A, B, C, D).
+    #[arg(long, value_name = "A-D")]
+    pub eu_category: Option<String>,
+    /// Only listings with this flag (converted, replica, wanted …).
+    #[arg(long = "flag", value_name = "FLAG")]
+    pub flags: Vec<String>,
+    /// Exact identifier lookup, KIND:VALUE (phone:+38970123456, btc_address:bc1…, telegram:@name).
+    #[arg(long, value_name = "KIND:VALUE")]
+    pub entity: Option<String>,
+    /// Only listings the rules judged to be offers (hides airsoft, tools, news …).
+    #[arg(long)]
+    pub relevant: bool,
+    /// Posted (or first seen) on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Posted (or first seen) before this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Minimum price in EUR.
+    #[arg(long, value_name = "EUR")]
+    pub min_price: Option<f64>,
+    /// Maximum price in EUR.
+    #[arg(long, value_name = "EUR")]
+    pub max_price: Option<f64>,
+    /// Sort order.
+    #[arg(long, value_enum, default_value_t = Sort::Relevance)]
+    pub sort: Sort,
+    /// Also count the matching listings per site, category, EU category, flag and language.
+    #[arg(long)]
+    pub facets: bool,
+    /// Hits to show.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Hits to skip (paging).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `salwatch show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Listing id as printed by `search` (site:id).
+    pub listing: String,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `salwatch index …`.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Recreate the index and listing history from the WARC archive alone.
+    Rebuild {
+        /// Extra rule pack files or directories, loaded after the built-in salw-core.
+        #[arg(long = "pack", value_name = "PATH")]
+        packs: Vec<PathBuf>,
+    },
+}
+
+/// `salwatch archive …`.
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Re-hash every record of every WARC file and name any mismatch (exit 1 if any).
+    Verify {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// `salwatch samples …`.
+#[derive(Debug, Subcommand)]
+pub enum SamplesCommand {
+    /// Serve the sample sites on loopback until interrupted, printing `NAME URL` per site.
+    Serve(ServeArgs),
+}
+
+/// `salwatch samples serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address of the first site; port 0 gives every site an ephemeral port, otherwise the sites
+    /// take consecutive ports in name order.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub addr: SocketAddr,
+    /// Serve a samples/ directory from disk instead of the copy built into the binary.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Also initialise this workspace with a salwatch.toml whose sites point at the served ports.
+    #[arg(long, value_name = "WORKSPACE")]
+    pub init: Option<PathBuf>,
+}

@@ -1,0 +1,51 @@
+//! `salwatch index rebuild`.
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use salwatch_crawler::archive;
+
+use super::{Context, load_config, rule_engine};
+use crate::args::IndexCommand;
+
+/// Recreates the index and the listing history from the archive alone.
+pub async fn run(ctx: &Context, cmd: IndexCommand) -> Result<ExitCode> {
+    let IndexCommand::Rebuild { packs } = cmd;
+    let ws = ctx.existing_workspace()?;
+    let config = load_config(&ws)?;
+    let engine = rule_engine(Some(&config), &packs)?;
+    let bar = ProgressBar::with_draw_target(
+        None,
+        if ctx.quiet {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} rebuilding: {pos} pages read from the archive")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let stats = tokio::task::spawn_blocking(move || {
+        let pages = archive::read_pages(&ws).context("cannot read the archive")?;
+        salwatch_indexer::rebuild(&ws, engine, pages, &|n| bar.set_position(n))
+            .context("the rebuild failed")
+    })
+    .await
+    .context("the rebuild thread panicked")??;
+    println!(
+        "Rebuilt the index from the archive: {} pages read, {} listings ({} skipped pages).",
+        stats.pages,
+        stats.new + stats.updated + stats.unchanged,
+        stats.skipped
+    );
+    if stats.read_errors > 0 {
+        eprintln!(
+            "{} archived captures could not be read; run `salwatch archive verify` to see which",
+            stats.read_errors
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

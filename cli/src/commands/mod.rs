@@ -1,0 +1,73 @@
+//! One module per subcommand; shared plumbing (workspace, configuration, rule engine) here.
+
+pub mod archive;
+pub mod crawl;
+pub mod demo;
+pub mod extract;
+pub mod index;
+pub mod init;
+pub mod samples;
+pub mod search;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use salwatch_crawler::{Config, Workspace};
+use salwatch_rules::RuleEngine;
+
+use crate::UsageError;
+
+/// What every command needs to know about how it was called.
+#[derive(Debug, Clone)]
+pub struct Context {
+    workspace: Option<PathBuf>,
+    /// True when progress bars must stay hidden.
+    pub quiet: bool,
+}
+
+impl Context {
+    /// From the global flags.
+    pub fn new(workspace: Option<PathBuf>, quiet: bool) -> Self {
+        Self { workspace, quiet }
+    }
+
+    /// The workspace given with --workspace, if any.
+    pub fn explicit_workspace(&self) -> Option<&Path> {
+        self.workspace.as_deref()
+    }
+
+    /// The workspace to use: --workspace, else the current directory.
+    pub fn workspace(&self) -> Workspace {
+        Workspace::new(self.workspace.clone().unwrap_or_else(|| PathBuf::from(".")))
+    }
+
+    /// The workspace, which must have been initialised (it has a salwatch.toml).
+    pub fn existing_workspace(&self) -> Result<Workspace> {
+        let ws = self.workspace();
+        if !ws.config_path().is_file() {
+            return Err(UsageError(format!(
+                "{} is not a salwatch workspace (no salwatch.toml); create one with `salwatch init {}` or pass --workspace DIR",
+                ws.root().display(),
+                ws.root().display()
+            ))
+            .into());
+        }
+        Ok(ws)
+    }
+}
+
+/// Loads the workspace's salwatch.toml.
+pub fn load_config(ws: &Workspace) -> Result<Config> {
+    Ok(Config::load(&ws.config_path())?)
+}
+
+/// The built-in pack plus the packs named in the configuration and on the command line.
+pub fn rule_engine(config: Option<&Config>, extra: &[PathBuf]) -> Result<Arc<RuleEngine>> {
+    let mut packs: Vec<PathBuf> = config
+        .map(|c| c.rules.packs.iter().map(|p| c.resolve(p)).collect())
+        .unwrap_or_default();
+    packs.extend(extra.iter().cloned());
+    let engine = RuleEngine::with_packs(&packs).context("cannot load the rule packs")?;
+    Ok(Arc::new(engine))
+}

@@ -1,0 +1,243 @@
+//! `salwatch search` and `salwatch show`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use salwatch_indexer::{
+    FacetCounts, Listing, SearchHit, SearchQuery, Searcher, SortOrder, ValueCount, parse_entity,
+};
+
+use super::Context;
+use crate::UsageError;
+use crate::args::{Format, SearchArgs, ShowArgs, Sort};
+use crate::output::{self, Table};
+
+/// Runs one search and prints the hits.
+pub fn run(ctx: &Context, args: &SearchArgs) -> Result<ExitCode> {
+    let ws = ctx.existing_workspace()?;
+    let searcher = Searcher::open(&ws)?;
+    let query = to_query(args)?;
+    let results = searcher.search(&query)?;
+    let mut out = std::io::stdout().lock();
+    write_hits(args.format, &results.hits, &mut out)?;
+    out.flush()?;
+    for warning in &results.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if args.format == Format::Table {
+        if let Some(facets) = &results.facets {
+            write_facets(facets, &mut out)?;
+        }
+        eprintln!(
+            "{} of {} matching listings",
+            results.hits.len(),
+            results.total
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the indexer's query from the flags, checking every value.
+pub fn to_query(args: &SearchArgs) -> Result<SearchQuery> {
+    let entity = args
+        .entity
+        .as_deref()
+        .map(|spec| parse_entity(spec).map_err(|e| UsageError(format!("--entity: {e}"))))
+        .transpose()?;
+    let eu_category = match args.eu_category.as_deref().map(str::to_uppercase) {
+        Some(c) if !["A", "B", "C", "D"].contains(&c.as_str()) => {
+            return Err(UsageError(format!("--eu-category {c:?} must be A, B, C or D")).into());
+        }
+        other => other,
+    };
+    Ok(SearchQuery {
+        text: args.query.clone(),
+        sites: args.sites.clone(),
+        categories: args.categories.clone(),
+        eu_category,
+        flags: args.flags.clone(),
+        entity,
+        relevant_only: args.relevant,
+        since: args.since.as_deref().map(parse_date).transpose()?,
+        until: args.until.as_deref().map(parse_date).transpose()?,
+        min_price_eur: args.min_price,
+        max_price_eur: args.max_price,
+        sort: match args.sort {
+            Sort::Relevance => SortOrder::Relevance,
+            Sort::Newest => SortOrder::Newest,
+            Sort::Price => SortOrder::Price,
+        },
+        limit: args.limit,
+        offset: args.offset,
+        facets: args.facets,
+    })
+}
+
+/// `YYYY-MM-DD` (midnight UTC) or RFC 3339.
+fn parse_date(text: &str) -> Result<DateTime<Utc>> {
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(day
+            .and_hms_opt(0, 0, 0)
+            .context("midnight exists")?
+            .and_utc());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| {
+            UsageError(format!(
+                "{text:?} is not a date (YYYY-MM-DD or RFC 3339 like 2026-11-01T12:00:00Z)"
+            ))
+            .into()
+        })
+}
+
+fn date(d: Option<DateTime<Utc>>) -> String {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+fn price(listing: &Listing) -> String {
+    let in_euro = listing.price_currency.as_deref() == Some("EUR");
+    match (&listing.price_text, listing.price_eur) {
+        (Some(text), Some(eur)) if !in_euro => format!("{text} (≈{eur:.0} EUR)"),
+        (Some(text), _) => text.clone(),
+        (None, Some(eur)) => format!("{eur:.0} EUR"),
+        (None, None) => String::new(),
+    }
+}
+
+/// Prints hits in the chosen format.
+pub fn write_hits(format: Format, hits: &[SearchHit], out: &mut dyn Write) -> Result<()> {
+    output::write(
+        format,
+        hits,
+        || {
+            let mut t = Table::new(vec![
+                "listing",
+                "site",
+                "title",
+                "price",
+                "seller",
+                "first seen",
+                "last seen",
+                "capture",
+            ]);
+            for hit in hits {
+                let l = &hit.listing;
+                t.row(vec![
+                    l.listing_id.clone(),
+                    l.site.clone(),
+                    l.title.clone(),
+                    price(l),
+                    l.seller.clone().unwrap_or_default(),
+                    date(Some(l.first_seen)),
+                    date(Some(l.last_seen)),
+                    format!("{}@{}", l.capture.warc_file, l.capture.offset),
+                ]);
+            }
+            t
+        },
+        out,
+    )
+}
+
+/// Facet counts under the hits (table output only; JSON output carries them per hit query).
+fn write_facets(facets: &FacetCounts, out: &mut dyn Write) -> Result<()> {
+    let groups: [(&str, &Vec<ValueCount>); 5] = [
+        ("site", &facets.sites),
+        ("category", &facets.categories),
+        ("eu category", &facets.eu_categories),
+        ("flag", &facets.flags),
+        ("language", &facets.languages),
+    ];
+    let mut t = Table::new(vec!["facet", "value", "listings"]);
+    for (name, counts) in groups {
+        for c in counts {
+            t.row(vec![name.to_owned(), c.value.clone(), c.count.to_string()]);
+        }
+    }
+    writeln!(out)?;
+    t.write_table(out)
+}
+
+/// Prints one listing with its entities and capture.
+pub fn show(ctx: &Context, args: &ShowArgs) -> Result<ExitCode> {
+    let ws = ctx.existing_workspace()?;
+    let searcher = Searcher::open(&ws)?;
+    let Some(listing) = searcher.listing(&args.listing)? else {
+        return Err(UsageError(format!(
+            "no listing {:?}; ids look like `classifieds:1042` (see `salwatch search`)",
+            args.listing
+        ))
+        .into());
+    };
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json | Format::Ndjson => {
+            serde_json::to_writer_pretty(&mut out, &listing)?;
+            writeln!(out)?;
+        }
+        Format::Table | Format::Csv => write_listing(&listing, &mut out)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_listing(l: &Listing, out: &mut dyn Write) -> Result<()> {
+    let mut fields = Table::new(vec!["field", "value"]);
+    let packs: Vec<String> = l
+        .rule_packs
+        .iter()
+        .map(|p| format!("{} {}", p.id, p.version))
+        .collect();
+    for (name, value) in [
+        ("listing", l.listing_id.clone()),
+        ("site", l.site.clone()),
+        ("url", l.url.clone()),
+        ("title", l.title.clone()),
+        ("price", price(l)),
+        ("seller", l.seller.clone().unwrap_or_default()),
+        ("posted", date(l.posted_at)),
+        ("first seen", l.first_seen.to_rfc3339()),
+        ("last seen", l.last_seen.to_rfc3339()),
+        ("language", l.language.clone().unwrap_or_default()),
+        ("relevant", format!("{} (score {:.2})", l.relevant, l.score)),
+        ("categories", l.categories.join(", ")),
+        ("EU category", l.eu_category.clone().unwrap_or_default()),
+        ("flags", l.flags.join(", ")),
+        ("rule packs", packs.join(", ")),
+        (
+            "capture",
+            format!(
+                "{} offset {} record {} {}",
+                l.capture.warc_file,
+                l.capture.offset,
+                l.capture.record_id,
+                l.capture.payload_digest
+            ),
+        ),
+    ] {
+        fields.row(vec![name.to_owned(), value]);
+    }
+    fields.write_table(out)?;
+    writeln!(out)?;
+    let mut entities = Table::new(vec!["kind", "normalized", "as written", "rule"]);
+    for e in &l.entities {
+        entities.row(vec![
+            e.kind.clone(),
+            e.normalized.clone(),
+            e.value.clone(),
+            e.rule.clone(),
+        ]);
+    }
+    entities.write_table(out)?;
+    writeln!(out)?;
+    let clean: String = l
+        .body
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
+    writeln!(out, "{clean}")?;
+    Ok(())
+}

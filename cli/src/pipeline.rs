@@ -1,0 +1,104 @@
+//! The crawl → archive → rules → index pipeline, wired with a bounded channel: the crawler
+//! writes each capture to the archive, then hands the page to a blocking indexing thread.
+
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use salwatch_crawler::{Config, CrawlStats, Crawler, Page, Workspace};
+use salwatch_indexer::{Indexer, IngestOutcome};
+use salwatch_rules::RuleEngine;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::progress::CrawlProgress;
+
+/// Pages buffered between the crawler and the indexer; the crawler waits when it is full.
+const CHANNEL_CAPACITY: usize = 256;
+/// Pages ingested between two commits of the index and the history.
+const COMMIT_EVERY: u64 = 500;
+
+/// What the indexing side did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct IngestCounts {
+    /// Listings seen for the first time.
+    pub new: u64,
+    /// Listings whose price or text changed.
+    pub updated: u64,
+    /// Listings seen again unchanged.
+    pub unchanged: u64,
+    /// Pages that are not listings (category pages, images …).
+    pub skipped: u64,
+}
+
+/// The outcome of one crawl.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineReport {
+    /// Crawler counters.
+    pub crawl: CrawlStats,
+    /// Indexer counters (zero when indexing was off).
+    pub ingest: IngestCounts,
+}
+
+/// Crawls every site of `config`, indexing as pages arrive unless `index` is false.
+pub async fn crawl_and_index(
+    config: Config,
+    ws: &Workspace,
+    engine: Arc<RuleEngine>,
+    index: bool,
+    progress: Arc<CrawlProgress>,
+) -> Result<PipelineReport> {
+    let crawler = Crawler::new(config, ws).context("cannot start the crawler")?;
+    let (tx, rx) = mpsc::channel::<Page>(CHANNEL_CAPACITY);
+    let indexing = {
+        let ws = ws.clone();
+        let progress = progress.clone();
+        tokio::task::spawn_blocking(move || ingest_loop(&ws, engine, rx, index, &progress))
+    };
+    let crawl_result = crawler.run(tx, progress.clone()).await;
+    let ingest = indexing
+        .await
+        .context("the indexing thread panicked")?
+        .context(
+            "indexing failed (the captures are safe in the archive; run `salwatch index rebuild`)",
+        )?;
+    let crawl = crawl_result.context("the crawl failed")?;
+    progress.finish();
+    Ok(PipelineReport { crawl, ingest })
+}
+
+fn ingest_loop(
+    ws: &Workspace,
+    engine: Arc<RuleEngine>,
+    mut rx: mpsc::Receiver<Page>,
+    index: bool,
+    progress: &CrawlProgress,
+) -> Result<IngestCounts> {
+    let mut counts = IngestCounts::default();
+    if !index {
+        while rx.blocking_recv().is_some() {
+            counts.skipped += 1;
+        }
+        return Ok(counts);
+    }
+    let mut indexer = Indexer::open(ws, engine).context("cannot open the index")?;
+    let mut since_commit = 0u64;
+    while let Some(page) = rx.blocking_recv() {
+        let outcome = indexer
+            .ingest(&page)
+            .with_context(|| format!("cannot index {}", page.url))?;
+        match outcome {
+            IngestOutcome::New => counts.new += 1,
+            IngestOutcome::Updated => counts.updated += 1,
+            IngestOutcome::Unchanged => counts.unchanged += 1,
+            _ => counts.skipped += 1,
+        }
+        progress.indexed(counts.new + counts.updated + counts.unchanged);
+        since_commit += 1;
+        if since_commit >= COMMIT_EVERY {
+            indexer.commit().context("cannot commit the index")?;
+            since_commit = 0;
+        }
+    }
+    indexer.commit().context("cannot commit the index")?;
+    Ok(counts)
+}

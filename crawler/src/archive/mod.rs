@@ -1,0 +1,385 @@
+//! The capture archive: WARC 1.1 files in `workspace.archive_dir()`, one gzip member per record,
+//! size-rotated, each opened with a warcinfo record; `captures.cdxj` beside them.
+//!
+//! The archive is the source of truth: [`read_pages`] rebuilds the same [`Page`]s the live crawl
+//! produced (fields from each capture's metadata record, text re-derived from the archived
+//! bytes), and [`verify`] re-hashes every record and names each mismatch.
+
+pub mod cdxj;
+pub mod meta;
+pub mod reader;
+pub mod record;
+pub mod repair;
+pub mod writer;
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::fetch::decode::{DecodeError, decode_body, page_text};
+use crate::fetch::transport::media_type;
+use crate::page::{CaptureRef, Page};
+use crate::workspace::Workspace;
+pub use meta::{CaptureKind, CaptureMeta};
+pub use reader::{Located, MemberReader};
+pub use record::WarcRecord;
+pub use writer::{ArchiveWriter, CaptureInput};
+
+/// Name of the CDXJ index in the archive directory.
+pub const CDXJ_NAME: &str = "captures.cdxj";
+
+/// Decompression cap when re-deriving text from the archive (pages were already accepted live).
+const REBUILD_DECOMPRESS_LIMIT: u64 = 1024 * 1024 * 1024;
+
+/// Errors reading or writing the archive.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArchiveError {
+    /// File system error.
+    #[error("archive I/O error on {path}: {source}")]
+    Io {
+        /// File or directory.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The file ends inside a gzip member (an interrupted write).
+    #[error("{file}: truncated record at offset {offset}")]
+    Truncated {
+        /// WARC file.
+        file: PathBuf,
+        /// Offset of the partial member.
+        offset: u64,
+    },
+    /// A member does not decompress or parse.
+    #[error("{file}: corrupt record at offset {offset}: {message}")]
+    Corrupt {
+        /// WARC file.
+        file: PathBuf,
+        /// Offset of the member.
+        offset: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A record is well-formed but not what was expected.
+    #[error("{file}: {message}")]
+    Invalid {
+        /// WARC file.
+        file: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The `.warc.gz` files of an archive directory, oldest first (names sort by time).
+pub fn warc_files(dir: &Path) -> Result<Vec<PathBuf>, ArchiveError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(ArchiveError::Io {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".warc.gz"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// A response record parsed into what a page needs.
+#[derive(Debug, Clone)]
+pub struct ArchivedResponse {
+    /// `WARC-Target-URI`.
+    pub url: String,
+    /// `WARC-Date`.
+    pub date: DateTime<Utc>,
+    /// HTTP status.
+    pub status: u16,
+    /// HTTP version.
+    pub version: String,
+    /// HTTP headers.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// Raw payload.
+    pub body: Vec<u8>,
+    /// `WARC-IP-Address`.
+    pub ip: Option<String>,
+    /// Where the record is.
+    pub capture: CaptureRef,
+}
+
+impl ArchivedResponse {
+    /// Parses a located response record of `file` (a name in the archive directory).
+    pub fn from_located(file: &str, loc: &Located) -> Result<Self, String> {
+        let rec = &loc.record;
+        let http = record::parse_http(&rec.block)?;
+        let date = rec
+            .header("WARC-Date")
+            .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.with_timezone(&Utc))
+            .ok_or("missing or bad WARC-Date")?;
+        Ok(Self {
+            url: rec.header("WARC-Target-URI").unwrap_or("").to_string(),
+            date,
+            status: http.status,
+            version: http.version,
+            headers: http.headers,
+            body: rec.block[http.payload_offset..].to_vec(),
+            ip: rec.header("WARC-IP-Address").map(str::to_string),
+            capture: CaptureRef {
+                warc_file: file.to_string(),
+                offset: loc.offset,
+                length: loc.length,
+                record_id: rec.record_id().to_string(),
+                payload_digest: rec.header("WARC-Payload-Digest").unwrap_or("").to_string(),
+            },
+        })
+    }
+
+    /// First value of an HTTP header, as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    }
+}
+
+/// Builds a [`Page`] from an archived response and its metadata: fields from the metadata,
+/// text re-derived from the archived bytes (the same functions the live crawl uses).
+pub fn build_page(
+    resp: &ArchivedResponse,
+    meta: &CaptureMeta,
+    decompress_limit: u64,
+) -> Result<Page, DecodeError> {
+    let content_type = resp.header("content-type");
+    let content_encoding = resp.header("content-encoding");
+    let doc = decode_body(
+        &resp.body,
+        content_type.as_deref(),
+        content_encoding.as_deref(),
+        decompress_limit,
+    )?;
+    let media = media_type(content_type.as_deref().unwrap_or(""));
+    Ok(Page {
+        site: meta.site.clone(),
+        url: resp.url.clone(),
+        fetched_at: resp.date,
+        status: resp.status,
+        text: page_text(&media, &doc),
+        content_type: media,
+        route: meta.route,
+        is_listing: meta.is_listing,
+        fields: meta.fields.clone(),
+        phone_region: meta.phone_region.clone(),
+        capture: resp.capture.clone(),
+    })
+}
+
+/// Iterator over the pages of an archive (see [`read_pages`]).
+pub struct PageIter {
+    files: VecDeque<PathBuf>,
+    current: Option<(String, MemberReader)>,
+    pending: VecDeque<ArchivedResponse>,
+}
+
+impl Iterator for PageIter {
+    type Item = Result<Page, ArchiveError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.current.is_none() {
+                let path = self.files.pop_front()?;
+                self.pending.clear();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                match MemberReader::open(&path) {
+                    Ok(r) => self.current = Some((name, r)),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            let (name, reader) = self.current.as_mut()?;
+            let loc = match reader.next() {
+                None => {
+                    self.current = None;
+                    continue;
+                }
+                Some(Err(e)) => {
+                    self.current = None;
+                    return Some(Err(e));
+                }
+                Some(Ok(loc)) => loc,
+            };
+            let file = PathBuf::from(name.as_str());
+            match loc.record.warc_type() {
+                "response" => match ArchivedResponse::from_located(name, &loc) {
+                    Ok(r) => {
+                        if self.pending.len() >= 8 {
+                            self.pending.pop_front();
+                        }
+                        self.pending.push_back(r);
+                    }
+                    Err(message) => {
+                        return Some(Err(ArchiveError::Invalid {
+                            file,
+                            message: format!("response record at {}: {message}", loc.offset),
+                        }));
+                    }
+                },
+                "metadata" => {
+                    let Some(target) = loc.record.header("WARC-Refers-To") else {
+                        continue;
+                    };
+                    let Some(pos) = self
+                        .pending
+                        .iter()
+                        .position(|r| r.capture.record_id == target)
+                    else {
+                        continue;
+                    };
+                    let Some(resp) = self.pending.remove(pos) else {
+                        continue;
+                    };
+                    let Ok(meta) = serde_json::from_slice::<CaptureMeta>(&loc.record.block) else {
+                        continue;
+                    };
+                    if !meta.page {
+                        continue;
+                    }
+                    return Some(
+                        build_page(&resp, &meta, REBUILD_DECOMPRESS_LIMIT).map_err(|e| {
+                            ArchiveError::Invalid {
+                                file,
+                                message: format!(
+                                    "page {} at {}: {e}",
+                                    resp.url, resp.capture.offset
+                                ),
+                            }
+                        }),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Every page in the archive, oldest first, as the live crawl produced it.
+pub fn read_pages(workspace: &Workspace) -> Result<PageIter, ArchiveError> {
+    Ok(PageIter {
+        files: warc_files(&workspace.archive_dir())?.into(),
+        current: None,
+        pending: VecDeque::new(),
+    })
+}
+
+/// One digest that does not match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    /// WARC file name.
+    pub file: String,
+    /// Offset of the record.
+    pub offset: u64,
+    /// `WARC-Record-ID`.
+    pub record_id: String,
+    /// `block` or `payload`.
+    pub digest: String,
+    /// Digest in the header.
+    pub expected: String,
+    /// Digest recomputed.
+    pub actual: String,
+}
+
+/// Result of [`verify`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// Files read.
+    pub files: u64,
+    /// Records read.
+    pub records: u64,
+    /// Digests checked.
+    pub digests_checked: u64,
+    /// Digest mismatches.
+    pub mismatches: Vec<Mismatch>,
+    /// Unreadable files or records (truncated, corrupt), as messages.
+    pub errors: Vec<String>,
+}
+
+impl VerifyReport {
+    /// True when every record decoded and every digest matched.
+    pub fn is_ok(&self) -> bool {
+        self.mismatches.is_empty() && self.errors.is_empty()
+    }
+}
+
+/// Re-hashes every record of every WARC file: block digests, and payload digests of HTTP records.
+pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
+    let mut report = VerifyReport::default();
+    for path in warc_files(&workspace.archive_dir())? {
+        report.files += 1;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for item in MemberReader::open(&path)? {
+            let loc = match item {
+                Ok(l) => l,
+                Err(e) => {
+                    report.errors.push(e.to_string());
+                    break;
+                }
+            };
+            report.records += 1;
+            let rec = &loc.record;
+            let mut check = |digest: &str, expected: Option<&str>, data: &[u8]| {
+                if let Some(expected) = expected {
+                    report.digests_checked += 1;
+                    let actual = if expected.starts_with("sha256:") {
+                        record::sha256_digest(data)
+                    } else {
+                        format!("unsupported algorithm in {expected}")
+                    };
+                    if actual != expected {
+                        report.mismatches.push(Mismatch {
+                            file: name.clone(),
+                            offset: loc.offset,
+                            record_id: rec.record_id().to_string(),
+                            digest: digest.to_string(),
+                            expected: expected.to_string(),
+                            actual,
+                        });
+                    }
+                }
+            };
+            check("block", rec.header("WARC-Block-Digest"), &rec.block);
+            if let Some(payload_digest) = rec.header("WARC-Payload-Digest") {
+                let is_http = rec
+                    .header("Content-Type")
+                    .is_some_and(|c| c.starts_with("application/http"));
+                let payload: &[u8] = if is_http {
+                    match record::parse_http(&rec.block) {
+                        Ok(h) => &rec.block[h.payload_offset..],
+                        Err(_) => &[],
+                    }
+                } else {
+                    &rec.block
+                };
+                check("payload", Some(payload_digest), payload);
+            }
+        }
+    }
+    Ok(report)
+}

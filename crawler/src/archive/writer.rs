@@ -1,0 +1,516 @@
+//! The append-only WARC writer: size-rotated `salwatch-<UTC timestamp>-<seq>.warc.gz` files, each
+//! opened with a warcinfo record; one gzip member per record; per capture a request, a response
+//! and a metadata record sharing one WARC-Date; a CDXJ line per response.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::cdxj::{self, CdxjEntry};
+use super::record::{build, http_response_head, new_record_id, sha256_digest, warc_date};
+use super::{ArchiveError, CDXJ_NAME};
+use crate::page::CaptureRef;
+
+/// Everything one capture needs.
+#[derive(Debug)]
+pub struct CaptureInput<'a> {
+    /// Target URI.
+    pub url: &'a str,
+    /// When the response arrived (already at WARC precision).
+    pub date: DateTime<Utc>,
+    /// The HTTP request head as sent.
+    pub request_head: &'a [u8],
+    /// HTTP version of the response.
+    pub version: &'a str,
+    /// Response status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: &'a [(String, Vec<u8>)],
+    /// Raw response body.
+    pub body: &'a [u8],
+    /// Peer address.
+    pub ip: Option<String>,
+    /// Media type for the CDXJ line.
+    pub mime: &'a str,
+    /// JSON for the metadata record.
+    pub metadata: serde_json::Value,
+}
+
+struct OpenWarc {
+    name: String,
+    file: File,
+    len: u64,
+    warcinfo_id: String,
+}
+
+/// Writes captures into the archive directory.
+pub struct ArchiveWriter {
+    dir: PathBuf,
+    max_bytes: u64,
+    operator: String,
+    job: String,
+    current: Option<OpenWarc>,
+    cdxj: File,
+    seq: u64,
+    unsynced: u32,
+}
+
+impl std::fmt::Debug for ArchiveWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArchiveWriter")
+            .field("dir", &self.dir)
+            .field("current", &self.current.as_ref().map(|c| &c.name))
+            .finish()
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
+    move |source| ArchiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl ArchiveWriter {
+    /// Opens the archive directory for appending (creating it), after cutting off a half-written
+    /// record at the end of the newest WARC file and a half-written CDXJ line.
+    pub fn open(
+        dir: &Path,
+        max_bytes: u64,
+        operator: &str,
+        job: &str,
+    ) -> Result<Self, ArchiveError> {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        super::repair::repair_tail(dir)?;
+        let cdxj_path = dir.join(CDXJ_NAME);
+        let cdxj = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&cdxj_path)
+            .map_err(io_err(&cdxj_path))?;
+        let seq = super::warc_files(dir)?
+            .iter()
+            .filter_map(|p| file_seq(p))
+            .max()
+            .unwrap_or(0);
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            max_bytes: max_bytes.max(1),
+            operator: operator.to_string(),
+            job: job.to_string(),
+            current: None,
+            cdxj,
+            seq,
+            unsynced: 0,
+        })
+    }
+
+    /// Makes sure a file is open for the next capture (rotating by size) and returns its name.
+    /// Call before [`Self::write_capture`] to learn (and record) the file a capture will land in.
+    pub fn prepare(&mut self) -> Result<String, ArchiveError> {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.len >= self.max_bytes)
+        {
+            self.close_current()?;
+        }
+        if self.current.is_none() {
+            self.open_new()?;
+        }
+        Ok(self
+            .current
+            .as_ref()
+            .map(|c| c.name.clone())
+            .unwrap_or_default())
+    }
+
+    fn open_new(&mut self) -> Result<(), ArchiveError> {
+        self.seq += 1;
+        let now = Utc::now();
+        let name = format!(
+            "salwatch-{}-{:05}.warc.gz",
+            now.format("%Y%m%d%H%M%S%3f"),
+            self.seq
+        );
+        let path = self.dir.join(&name);
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        let warcinfo_id = new_record_id();
+        let host = std::env::var("HOSTNAME").unwrap_or_default();
+        let mut body = format!(
+            "software: salwatch-crawler/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\nisPartOf: {}\r\n",
+            env!("CARGO_PKG_VERSION"),
+            self.job
+        );
+        if !host.is_empty() {
+            body.push_str(&format!("hostname: {host}\r\n"));
+        }
+        if !self.operator.is_empty() {
+            body.push_str(&format!("operator: {}\r\n", self.operator));
+        }
+        let record = build(
+            &[
+                ("WARC-Type", "warcinfo".into()),
+                ("WARC-Record-ID", warcinfo_id.clone()),
+                ("WARC-Date", warc_date(&now)),
+                ("WARC-Filename", name.clone()),
+                ("Content-Type", "application/warc-fields".into()),
+                ("WARC-Block-Digest", sha256_digest(body.as_bytes())),
+            ],
+            body.as_bytes(),
+        );
+        let mut open = OpenWarc {
+            name,
+            file,
+            len: 0,
+            warcinfo_id,
+        };
+        let n = write_member(&mut open.file, &record).map_err(io_err(&path))?;
+        open.len += n;
+        tracing::info!(file = %open.name, "opened WARC file");
+        self.current = Some(open);
+        Ok(())
+    }
+
+    fn close_current(&mut self) -> Result<(), ArchiveError> {
+        if let Some(c) = self.current.take() {
+            c.file.sync_all().map_err(io_err(&self.dir.join(&c.name)))?;
+        }
+        Ok(())
+    }
+
+    /// Writes request, response and metadata records of one capture, then its CDXJ line.
+    /// Returns the reference to the response record.
+    pub fn write_capture(&mut self, cap: &CaptureInput<'_>) -> Result<CaptureRef, ArchiveError> {
+        self.prepare()?;
+        let dir = self.dir.clone();
+        let Some(cur) = self.current.as_mut() else {
+            return Err(ArchiveError::Invalid {
+                file: dir,
+                message: "no open WARC file".into(),
+            });
+        };
+        let path = dir.join(&cur.name);
+        let date = warc_date(&cap.date);
+        let response_id = new_record_id();
+        let request_id = new_record_id();
+        let metadata_id = new_record_id();
+
+        let mut block = http_response_head(cap.version, cap.status, cap.headers);
+        block.extend_from_slice(cap.body);
+        let payload_digest = sha256_digest(cap.body);
+        let mut fields = vec![
+            ("WARC-Type", "response".to_string()),
+            ("WARC-Record-ID", response_id.clone()),
+            ("WARC-Date", date.clone()),
+            ("WARC-Target-URI", cap.url.to_string()),
+            ("WARC-Warcinfo-ID", cur.warcinfo_id.clone()),
+        ];
+        if let Some(ip) = &cap.ip {
+            fields.push(("WARC-IP-Address", ip.clone()));
+        }
+        fields.extend([
+            (
+                "Content-Type",
+                "application/http;msgtype=response".to_string(),
+            ),
+            ("WARC-Payload-Digest", payload_digest.clone()),
+            ("WARC-Block-Digest", sha256_digest(&block)),
+        ]);
+        let response = build(&fields, &block);
+
+        let mut req_fields = vec![
+            ("WARC-Type", "request".to_string()),
+            ("WARC-Record-ID", request_id),
+            ("WARC-Date", date.clone()),
+            ("WARC-Target-URI", cap.url.to_string()),
+            ("WARC-Warcinfo-ID", cur.warcinfo_id.clone()),
+            ("WARC-Concurrent-To", response_id.clone()),
+        ];
+        if let Some(ip) = &cap.ip {
+            req_fields.push(("WARC-IP-Address", ip.clone()));
+        }
+        req_fields.extend([
+            (
+                "Content-Type",
+                "application/http;msgtype=request".to_string(),
+            ),
+            ("WARC-Block-Digest", sha256_digest(cap.request_head)),
+        ]);
+        let request = build(&req_fields, cap.request_head);
+
+        let meta_body = serde_json::to_vec(&cap.metadata).unwrap_or_default();
+        let metadata = build(
+            &[
+                ("WARC-Type", "metadata".to_string()),
+                ("WARC-Record-ID", metadata_id),
+                ("WARC-Date", date),
+                ("WARC-Target-URI", cap.url.to_string()),
+                ("WARC-Warcinfo-ID", cur.warcinfo_id.clone()),
+                ("WARC-Refers-To", response_id.clone()),
+                ("WARC-Concurrent-To", response_id.clone()),
+                ("Content-Type", "application/json".to_string()),
+                ("WARC-Block-Digest", sha256_digest(&meta_body)),
+            ],
+            &meta_body,
+        );
+
+        // Compress all three first, then append them with one write: a kill leaves at most one
+        // partial tail, which `repair_tail` cuts off.
+        let response_gz = gzip_member(&response).map_err(io_err(&path))?;
+        let request_gz = gzip_member(&request).map_err(io_err(&path))?;
+        let metadata_gz = gzip_member(&metadata).map_err(io_err(&path))?;
+        let offset = cur.len + request_gz.len() as u64;
+        let length = response_gz.len() as u64;
+        let mut all = Vec::with_capacity(request_gz.len() + response_gz.len() + metadata_gz.len());
+        all.extend_from_slice(&request_gz);
+        all.extend_from_slice(&response_gz);
+        all.extend_from_slice(&metadata_gz);
+        cur.file.write_all(&all).map_err(io_err(&path))?;
+        cur.len += all.len() as u64;
+
+        let capture = CaptureRef {
+            warc_file: cur.name.clone(),
+            offset,
+            length,
+            record_id: response_id,
+            payload_digest: payload_digest.clone(),
+        };
+        self.append_cdxj(&cap.date, cap.url, cap.mime, cap.status, &capture)?;
+        self.unsynced += 1;
+        if self.unsynced >= 64 {
+            self.sync()?;
+        }
+        Ok(capture)
+    }
+
+    /// Appends the CDXJ line of a capture (also used when reconciling after a crash).
+    pub fn append_cdxj(
+        &mut self,
+        date: &DateTime<Utc>,
+        url: &str,
+        mime: &str,
+        status: u16,
+        capture: &CaptureRef,
+    ) -> Result<(), ArchiveError> {
+        let entry = CdxjEntry {
+            url: url.to_string(),
+            mime: mime.to_string(),
+            status: status.to_string(),
+            digest: capture.payload_digest.clone(),
+            length: capture.length.to_string(),
+            offset: capture.offset.to_string(),
+            filename: capture.warc_file.clone(),
+        };
+        let path = self.dir.join(CDXJ_NAME);
+        self.cdxj
+            .write_all(cdxj::line(date, &entry).as_bytes())
+            .map_err(io_err(&path))
+    }
+
+    /// Flushes file data to disk (a checkpoint).
+    pub fn sync(&mut self) -> Result<(), ArchiveError> {
+        if let Some(c) = &self.current {
+            c.file
+                .sync_data()
+                .map_err(io_err(&self.dir.join(&c.name)))?;
+        }
+        let path = self.dir.join(CDXJ_NAME);
+        self.cdxj.sync_data().map_err(io_err(&path))?;
+        self.unsynced = 0;
+        Ok(())
+    }
+
+    /// Name of the file being written, if any.
+    pub fn current_file(&self) -> Option<&str> {
+        self.current.as_ref().map(|c| c.name.as_str())
+    }
+}
+
+impl Drop for ArchiveWriter {
+    fn drop(&mut self) {
+        if let Err(e) = self.sync() {
+            tracing::warn!(error = %e, "final archive sync failed");
+        }
+    }
+}
+
+fn gzip_member(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 3 + 64),
+        flate2::Compression::new(6),
+    );
+    enc.write_all(data)?;
+    enc.finish()
+}
+
+fn write_member(file: &mut File, data: &[u8]) -> std::io::Result<u64> {
+    let gz = gzip_member(data)?;
+    file.write_all(&gz)?;
+    Ok(gz.len() as u64)
+}
+
+/// The sequence number in a `salwatch-<ts>-<seq>.warc.gz` name.
+fn file_seq(path: &Path) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".warc.gz")?;
+    stem.rsplit('-').next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{MemberReader, verify, warc_files};
+    use crate::workspace::Workspace;
+
+    fn capture<'a>(
+        url: &'a str,
+        body: &'a [u8],
+        headers: &'a [(String, Vec<u8>)],
+    ) -> CaptureInput<'a> {
+        CaptureInput {
+            url,
+            date: crate::archive::record::to_warc_precision(Utc::now()),
+            request_head: b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n",
+            version: "HTTP/1.1",
+            status: 200,
+            headers,
+            body,
+            ip: Some("127.0.0.1".into()),
+            mime: "text/html",
+            metadata: serde_json::json!({"site": "s"}),
+        }
+    }
+
+    #[test]
+    fn round_trip_offsets_digests_rotation_and_flipped_byte() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = Workspace::new(dir.path());
+        let headers = vec![("content-type".to_string(), b"text/html".to_vec())];
+        let mut refs = Vec::new();
+        {
+            let mut w =
+                ArchiveWriter::open(&ws.archive_dir(), 1500, "unit", "job-1").expect("open");
+            for i in 0..4 {
+                let body = format!("<p>page {i}</p>").repeat(50);
+                let url = format!("http://a.test/{i}");
+                refs.push((
+                    url.clone(),
+                    body.clone(),
+                    w.write_capture(&capture(&url, body.as_bytes(), &headers))
+                        .expect("write"),
+                ));
+            }
+        }
+        let files = warc_files(&ws.archive_dir()).expect("files");
+        assert!(files.len() >= 2, "rotated by size: {files:?}");
+        for (url, body, r) in &refs {
+            let loc = MemberReader::read_at(&ws.archive_dir().join(&r.warc_file), r.offset)
+                .expect("read at offset");
+            assert_eq!(loc.length, r.length);
+            assert_eq!(loc.record.warc_type(), "response");
+            assert_eq!(loc.record.record_id(), r.record_id);
+            assert_eq!(loc.record.header("WARC-Target-URI"), Some(url.as_str()));
+            assert!(loc.record.block.ends_with(body.as_bytes()));
+            assert_eq!(
+                r.payload_digest,
+                crate::archive::record::sha256_digest(body.as_bytes())
+            );
+        }
+        // Each file opens with a warcinfo record; every record is request/response/metadata after.
+        for f in &files {
+            let types: Vec<String> = MemberReader::open(f)
+                .expect("open")
+                .map(|l| l.expect("rec").record.warc_type().to_string())
+                .collect();
+            assert_eq!(types[0], "warcinfo");
+            assert!(
+                types[1..]
+                    .chunks(3)
+                    .all(|c| c == ["request", "response", "metadata"]),
+                "{types:?}"
+            );
+        }
+        let cdxj = std::fs::read_to_string(ws.archive_dir().join(crate::archive::CDXJ_NAME))
+            .expect("cdxj");
+        assert_eq!(cdxj.lines().count(), 4);
+        assert!(verify(&ws).expect("verify").is_ok());
+
+        // Flip one byte inside a response payload: re-compress the member so only the digest catches it.
+        let (_, _, r) = &refs[1];
+        let path = ws.archive_dir().join(&r.warc_file);
+        let mut data = std::fs::read(&path).expect("read");
+        let start = r.offset as usize;
+        let end = start + r.length as usize;
+        let mut rec = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&data[start..end]),
+            &mut rec,
+        )
+        .expect("gunzip");
+        let pos = rec.len() - 10;
+        rec[pos] ^= 0x01;
+        let gz = gzip_member(&rec).expect("gzip");
+        data.splice(start..end, gz);
+        std::fs::write(&path, data).expect("write");
+        let report = verify(&ws).expect("verify");
+        assert!(!report.is_ok());
+        let kinds: Vec<&str> = report
+            .mismatches
+            .iter()
+            .map(|m| m.digest.as_str())
+            .collect();
+        assert_eq!(kinds, vec!["block", "payload"]);
+        assert_eq!(report.mismatches[0].record_id, r.record_id);
+        assert_eq!(report.mismatches[0].offset, r.offset);
+    }
+
+    #[test]
+    fn truncated_tail_is_cut_on_open() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = Workspace::new(dir.path());
+        let headers = vec![];
+        let good_len;
+        {
+            let mut w = ArchiveWriter::open(&ws.archive_dir(), 1 << 20, "", "j").expect("open");
+            w.write_capture(&capture("http://a.test/", b"hello", &headers))
+                .expect("write");
+            let name = w.current_file().expect("file").to_string();
+            good_len = std::fs::metadata(ws.archive_dir().join(&name))
+                .expect("meta")
+                .len();
+            let r = w
+                .write_capture(&capture("http://a.test/2", b"second", &headers))
+                .expect("write");
+            drop(w);
+            // Cut the second capture in the middle of its response member.
+            let path = ws.archive_dir().join(&name);
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .expect("open");
+            f.set_len(r.offset + r.length / 2).expect("truncate");
+        }
+        let files = warc_files(&ws.archive_dir()).expect("files");
+        let last = MemberReader::open(&files[0])
+            .expect("open")
+            .last()
+            .expect("item");
+        assert!(matches!(last, Err(ArchiveError::Truncated { .. })));
+        let _w = ArchiveWriter::open(&ws.archive_dir(), 1 << 20, "", "j2").expect("reopen repairs");
+        // The request member of the cut capture is complete and stays; the partial response goes.
+        let len = std::fs::metadata(&files[0]).expect("meta").len();
+        assert!(len > good_len);
+        assert!(
+            MemberReader::open(&files[0])
+                .expect("open")
+                .all(|r| r.is_ok())
+        );
+    }
+}

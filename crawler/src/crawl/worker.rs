@@ -1,0 +1,518 @@
+//! The per-site loop and the work on one URL: robots, pacing, fetch with retries, archive,
+//! commit, hand-off.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use url::Url;
+
+use super::analyze::{Analysis, ResponseView, analyze};
+use super::{CrawlError, CrawlEvent, CrawlObserver, Inner, SiteRuntime, SiteStats, lock};
+use crate::archive::record::to_warc_precision;
+use crate::archive::{CaptureInput, CaptureKind, CaptureMeta};
+use crate::canon::host_key;
+use crate::fetch::{FetchError, FetchLimits, FetchRequest, FetchResponse};
+use crate::pacer::{Pacer, backoff_delay, parse_retry_after};
+use crate::page::{CaptureRef, Page};
+use crate::robots::{RobotsPolicy, agent_token};
+use crate::state::{FetchLogEntry, FrontierRow, UrlKind};
+
+/// Longest Retry-After honoured; longer ones are capped.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(300);
+/// Base of the exponential back-off.
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+
+/// Crawls one site until its frontier is empty, its page budget is spent, or a stop is asked.
+pub(crate) async fn crawl_site(
+    inner: Arc<Inner>,
+    site: Arc<SiteRuntime>,
+    job: String,
+    pages: mpsc::Sender<Page>,
+    observer: Arc<dyn CrawlObserver>,
+) -> Result<SiteStats, CrawlError> {
+    observer.event(&CrawlEvent::SiteStarted {
+        site: site.name.clone(),
+    });
+    let site_sem = Arc::new(Semaphore::new(site.concurrency));
+    let stats = Arc::new(std::sync::Mutex::new(SiteStats::default()));
+    let pending = Arc::new(AtomicU64::new(
+        lock(&inner.state).count(&site.name, "queued")?,
+    ));
+    let mut tasks: JoinSet<Result<(), CrawlError>> = JoinSet::new();
+    let mut pages_claimed: u64 = 0;
+    let mut result = Ok(());
+    loop {
+        while let Some(done) = tasks.try_join_next() {
+            if let Err(e) = flatten(done) {
+                inner.stop.store(true, Ordering::SeqCst);
+                result = Err(e);
+            }
+        }
+        if inner.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(site_permit) = site_sem.clone().acquire_owned().await else {
+            break;
+        };
+        let images_only = pages_claimed >= site.max_pages;
+        let row = lock(&inner.state).claim_next(&site.name, &job, images_only)?;
+        let Some(row) = row else {
+            drop(site_permit);
+            match tasks.join_next().await {
+                None => break,
+                Some(done) => {
+                    if let Err(e) = flatten(done) {
+                        inner.stop.store(true, Ordering::SeqCst);
+                        result = Err(e);
+                    }
+                    continue;
+                }
+            }
+        };
+        if row.kind == UrlKind::Page {
+            pages_claimed += 1;
+        }
+        let left = pending.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
+        observer.event(&CrawlEvent::Queued {
+            site: site.name.clone(),
+            pending: left,
+        });
+        let Ok(global_permit) = inner.global.clone().acquire_owned().await else {
+            break;
+        };
+        let (inner2, site2, job2, pages2, obs2, stats2, pending2) = (
+            inner.clone(),
+            site.clone(),
+            job.clone(),
+            pages.clone(),
+            observer.clone(),
+            stats.clone(),
+            pending.clone(),
+        );
+        tasks.spawn(async move {
+            let _permits = (site_permit, global_permit);
+            process_row(
+                &inner2,
+                &site2,
+                &job2,
+                row,
+                &pages2,
+                obs2.as_ref(),
+                &stats2,
+                &pending2,
+            )
+            .await
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        if let Err(e) = flatten(done) {
+            result = Err(e);
+        }
+    }
+    observer.event(&CrawlEvent::SiteFinished {
+        site: site.name.clone(),
+    });
+    result?;
+    let s = lock(&stats).clone();
+    Ok(s)
+}
+
+fn flatten(r: Result<Result<(), CrawlError>, tokio::task::JoinError>) -> Result<(), CrawlError> {
+    match r {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "crawl worker panicked");
+            Ok(())
+        }
+    }
+}
+
+/// The limits of one request.
+fn limits(inner: &Inner, robots: bool) -> FetchLimits {
+    let c = &inner.config.crawl;
+    FetchLimits {
+        first_byte_timeout: Duration::from_secs(c.first_byte_timeout_secs.max(1)),
+        total_timeout: Duration::from_secs(c.total_timeout_secs.max(1)),
+        max_body_bytes: if robots {
+            c.max_body_bytes.min(512 * 1024)
+        } else {
+            c.max_body_bytes
+        },
+        content_types: if robots {
+            Vec::new()
+        } else {
+            c.content_types.clone()
+        },
+    }
+}
+
+/// The pacer of a host of a site.
+fn pacer(inner: &Inner, site: &SiteRuntime, url: &Url) -> Arc<Pacer> {
+    let key = format!("{}|{}", site.name, host_key(url));
+    lock(&inner.pacers)
+        .entry(key)
+        .or_insert_with(|| Arc::new(Pacer::new(site.pace)))
+        .clone()
+}
+
+/// Fetches with retries: transient errors and 429/5xx are retried with exponential back-off and
+/// jitter; Retry-After of 429/503 holds the whole host.
+async fn fetch_with_retries(
+    inner: &Inner,
+    site: &SiteRuntime,
+    request: &FetchRequest,
+) -> (Result<FetchResponse, FetchError>, u32) {
+    let pacer = pacer(inner, site, &request.url);
+    let retries = inner.config.crawl.retries;
+    let mut attempt = 0;
+    loop {
+        pacer.acquire().await;
+        let result = inner.transport.fetch(request).await;
+        let retry_wait = match &result {
+            Ok(r) if r.status == 429 || r.status == 503 => {
+                let wait = r
+                    .header("retry-after")
+                    .and_then(|v| parse_retry_after(&v, RETRY_AFTER_CAP))
+                    .unwrap_or_else(|| backoff_delay(BACKOFF_BASE, attempt, RETRY_AFTER_CAP));
+                pacer.back_off(wait);
+                Some(wait)
+            }
+            Ok(r) if r.status >= 500 => Some(backoff_delay(
+                BACKOFF_BASE,
+                attempt,
+                Duration::from_secs(60),
+            )),
+            Err(e) if e.is_transient() => Some(backoff_delay(
+                BACKOFF_BASE,
+                attempt,
+                Duration::from_secs(60),
+            )),
+            _ => None,
+        };
+        match retry_wait {
+            Some(wait) if attempt < retries && !inner.stop.load(Ordering::SeqCst) => {
+                tracing::debug!(url = %request.url, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                pacer.back_off(wait);
+                attempt += 1;
+            }
+            _ => return (result, attempt),
+        }
+    }
+}
+
+/// The robots policy of the URL's host (fetched once per crawl, archived).
+async fn robots_for(
+    inner: &Arc<Inner>,
+    site: &SiteRuntime,
+    job: &str,
+    url: &Url,
+) -> Result<Arc<RobotsPolicy>, CrawlError> {
+    let key = host_key(url);
+    let cell = lock(&inner.robots).entry(key.clone()).or_default().clone();
+    let policy = cell
+        .get_or_try_init(|| async {
+            let mut robots_url = url.clone();
+            robots_url.set_path("/robots.txt");
+            robots_url.set_query(None);
+            let request = FetchRequest { url: robots_url.clone(), headers: site.headers.clone(), limits: limits(inner, true) };
+            let (result, _) = fetch_with_retries(inner, site, &request).await;
+            let agent = agent_token(&inner.config.crawl.user_agent);
+            let policy = match result {
+                Ok(resp) => {
+                    let body = crate::fetch::decode::decompress(
+                        &resp.body,
+                        resp.header("content-encoding").as_deref(),
+                        inner.config.crawl.max_decompressed_bytes.min(4 * 1024 * 1024),
+                    )
+                    .unwrap_or_default();
+                    let policy = RobotsPolicy::from_response(agent, Some(resp.status), &body);
+                    let meta = CaptureMeta {
+                        software: concat!("salwatch-crawler/", env!("CARGO_PKG_VERSION")).to_string(),
+                        job: job.to_string(),
+                        site: site.name.clone(),
+                        route: site.route,
+                        kind: CaptureKind::Robots,
+                        page: false,
+                        is_listing: false,
+                        fields: Default::default(),
+                        phone_region: None,
+                        depth: 0,
+                        referrer: None,
+                        profile: None,
+                        error: None,
+                    };
+                    let capture = archive_response(inner, job, &request, &resp, meta, &resp.media_type())?;
+                    lock(&inner.state).log_fetch(job, &FetchLogEntry {
+                        site: site.name.clone(),
+                        url: robots_url.to_string(),
+                        status: Some(resp.status),
+                        bytes: resp.body.len() as u64,
+                        elapsed_ms: resp.elapsed.as_millis() as u64,
+                        capture: Some(capture),
+                        ..Default::default()
+                    })?;
+                    policy
+                }
+                Err(e) => {
+                    tracing::warn!(url = %robots_url, error = %e, "robots.txt unreachable: host treated as disallowed for this crawl");
+                    lock(&inner.state).log_fetch(job, &FetchLogEntry {
+                        site: site.name.clone(),
+                        url: robots_url.to_string(),
+                        error_class: Some(e.class().to_string()),
+                        error: Some(e.to_string()),
+                        ..Default::default()
+                    })?;
+                    RobotsPolicy::DisallowAll
+                }
+            };
+            if let Some(d) = policy.crawl_delay() {
+                tracing::info!(host = %key, delay_ms = d.as_millis() as u64, "robots.txt Crawl-delay honoured");
+                pacer(inner, site, url).set_crawl_delay(d);
+            }
+            Ok::<_, CrawlError>(Arc::new(policy))
+        })
+        .await?;
+    Ok(policy.clone())
+}
+
+/// Writes one response to the archive (registering a new WARC file with its job first).
+pub(crate) fn archive_response(
+    inner: &Inner,
+    job: &str,
+    request: &FetchRequest,
+    resp: &FetchResponse,
+    meta: CaptureMeta,
+    mime: &str,
+) -> Result<CaptureRef, CrawlError> {
+    let date = to_warc_precision(
+        resp.started_at + chrono::Duration::from_std(resp.elapsed).unwrap_or_default(),
+    );
+    let head = request.http_head();
+    let url = resp.url.to_string();
+    let metadata = serde_json::to_value(&meta).unwrap_or_default();
+    let mut guard = lock(&inner.archive);
+    let Some(writer) = guard.as_mut() else {
+        return Err(CrawlError::Config(
+            "archive is not open (crawl not running)".into(),
+        ));
+    };
+    let name = writer.prepare()?;
+    lock(&inner.state).register_warc_file(&name, job)?;
+    let capture = writer.write_capture(&CaptureInput {
+        url: &url,
+        date,
+        request_head: &head,
+        version: &resp.version,
+        status: resp.status,
+        headers: &resp.headers,
+        body: &resp.body,
+        ip: resp.remote_ip.map(|ip| ip.to_string()),
+        mime,
+        metadata,
+    })?;
+    Ok(capture)
+}
+
+/// Builds the page of an analysed capture, if it yields one.
+pub(crate) fn page_of(
+    analysis: &Analysis,
+    url: &str,
+    fetched_at: chrono::DateTime<chrono::Utc>,
+    status: u16,
+    capture: &CaptureRef,
+) -> Option<Page> {
+    let text = analysis.text.clone()?;
+    analysis.meta.page.then(|| Page {
+        site: analysis.meta.site.clone(),
+        url: url.to_string(),
+        fetched_at,
+        status,
+        content_type: analysis.media.clone(),
+        route: analysis.meta.route,
+        is_listing: analysis.meta.is_listing,
+        fields: analysis.meta.fields.clone(),
+        text,
+        phone_region: analysis.meta.phone_region.clone(),
+        capture: capture.clone(),
+    })
+}
+
+/// Fetches, archives and commits one frontier row.
+#[allow(clippy::too_many_arguments)]
+async fn process_row(
+    inner: &Arc<Inner>,
+    site: &SiteRuntime,
+    job: &str,
+    row: FrontierRow,
+    pages: &mpsc::Sender<Page>,
+    observer: &dyn CrawlObserver,
+    stats: &std::sync::Mutex<SiteStats>,
+    pending: &AtomicU64,
+) -> Result<(), CrawlError> {
+    let fail = |class: &str, message: String, state: &str| -> Result<(), CrawlError> {
+        lock(&inner.state).complete(
+            job,
+            &row,
+            state,
+            &FetchLogEntry {
+                site: site.name.clone(),
+                url: row.url.clone(),
+                error_class: Some(class.to_string()),
+                error: Some(message.clone()),
+                ..Default::default()
+            },
+            &[],
+        )?;
+        observer.event(&CrawlEvent::Failed {
+            site: site.name.clone(),
+            url: row.url.clone(),
+            error: message,
+        });
+        Ok(())
+    };
+    let url = match Url::parse(&row.url) {
+        Ok(u) => u,
+        Err(e) => {
+            lock(stats).failed += 1;
+            return fail("url", format!("{}: {e}", row.url), "failed");
+        }
+    };
+    if site.obey_robots {
+        let policy = robots_for(inner, site, job, &url).await?;
+        if !policy.allowed(url.as_str()) {
+            lock(stats).robots_blocked += 1;
+            return fail(
+                "robots",
+                format!("{url}: disallowed by robots.txt"),
+                "blocked",
+            );
+        }
+    }
+    let request = FetchRequest {
+        url: url.clone(),
+        headers: site.headers.clone(),
+        limits: limits(inner, false),
+    };
+    let (result, attempts) = fetch_with_retries(inner, site, &request).await;
+    let resp = match result {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::info!(url = %url, error = %e, attempts, "fetch failed");
+            lock(stats).failed += 1;
+            return fail(e.class(), e.to_string(), "failed");
+        }
+    };
+    let ct = resp.header("content-type");
+    let ce = resp.header("content-encoding");
+    let location = resp.header("location");
+    let c = &inner.config.crawl;
+    let analysis = analyze(
+        site,
+        job,
+        &row,
+        ResponseView {
+            url: &url,
+            status: resp.status,
+            content_type: ct.as_deref(),
+            content_encoding: ce.as_deref(),
+            location: location.as_deref(),
+            body: &resp.body,
+        },
+        c.max_redirects,
+        c.max_decompressed_bytes,
+        c.fetch_images,
+    );
+    let capture = archive_response(
+        inner,
+        job,
+        &request,
+        &resp,
+        analysis.meta.clone(),
+        &analysis.media,
+    )?;
+    let fetched_at = to_warc_precision(
+        resp.started_at + chrono::Duration::from_std(resp.elapsed).unwrap_or_default(),
+    );
+    commit(
+        inner,
+        site,
+        job,
+        &row,
+        &analysis,
+        &capture,
+        resp.status,
+        resp.body.len() as u64,
+        resp.elapsed.as_millis() as u64,
+        stats,
+        pending,
+    )?;
+    observer.event(&CrawlEvent::Fetched {
+        site: site.name.clone(),
+        url: row.url.clone(),
+        status: resp.status,
+        bytes: resp.body.len() as u64,
+        listing: analysis.meta.is_listing,
+    });
+    if let Some((_, message)) = &analysis.error {
+        observer.event(&CrawlEvent::Failed {
+            site: site.name.clone(),
+            url: row.url.clone(),
+            error: message.clone(),
+        });
+    }
+    if let Some(page) = page_of(&analysis, &row.url, fetched_at, resp.status, &capture)
+        && pages.send(page).await.is_err()
+    {
+        tracing::warn!("page receiver closed: stopping the crawl");
+        inner.stop.store(true, Ordering::SeqCst);
+    }
+    Ok(())
+}
+
+/// Marks a captured row done with its log entry and found URLs, and counts it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn commit(
+    inner: &Inner,
+    site: &SiteRuntime,
+    job: &str,
+    row: &FrontierRow,
+    analysis: &Analysis,
+    capture: &CaptureRef,
+    status: u16,
+    bytes: u64,
+    elapsed_ms: u64,
+    stats: &std::sync::Mutex<SiteStats>,
+    pending: &AtomicU64,
+) -> Result<(), CrawlError> {
+    let log = FetchLogEntry {
+        site: site.name.clone(),
+        url: row.url.clone(),
+        status: Some(status),
+        error_class: analysis.error.as_ref().map(|(c, _)| (*c).to_string()),
+        error: analysis.error.as_ref().map(|(_, m)| m.clone()),
+        bytes,
+        elapsed_ms,
+        capture: Some(capture.clone()),
+    };
+    let new = lock(&inner.state).complete(job, row, "done", &log, &analysis.found)?;
+    pending.fetch_add(new, Ordering::Relaxed);
+    let mut s = lock(stats);
+    s.fetched += 1;
+    s.bytes += bytes;
+    if row.kind == UrlKind::Image {
+        s.images += 1;
+    }
+    if analysis.meta.page {
+        s.pages += 1;
+        if analysis.meta.is_listing {
+            s.listings += 1;
+        }
+    }
+    if analysis.error.is_some() {
+        s.failed += 1;
+    }
+    Ok(())
+}

@@ -1,0 +1,593 @@
+//! Crawl state in SQLite (`state.db`, WAL): the frontier (which doubles as the seen-set: one row
+//! per site and canonical URL, never deleted), the fetch log, jobs, and the WARC files each job
+//! wrote. Tables are prefixed `crawl_`; other crates add theirs to the same database.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::page::CaptureRef;
+
+/// Errors of the state database.
+#[derive(Debug, thiserror::Error)]
+#[error("state database {path}: {source}")]
+pub struct StateError {
+    /// Database file.
+    pub path: PathBuf,
+    /// Underlying error.
+    #[source]
+    pub source: rusqlite::Error,
+}
+
+/// What a frontier row is fetched as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlKind {
+    /// An HTML/text page.
+    Page,
+    /// A listing photo.
+    Image,
+}
+
+impl UrlKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            UrlKind::Page => "page",
+            UrlKind::Image => "image",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        if s == "image" {
+            UrlKind::Image
+        } else {
+            UrlKind::Page
+        }
+    }
+}
+
+/// Priorities: higher first.
+pub mod priority {
+    /// Seeds.
+    pub const SEED: i64 = 100;
+    /// Photos of a fetched listing.
+    pub const IMAGE: i64 = 60;
+    /// Listing links.
+    pub const LISTING: i64 = 40;
+    /// Pagination links.
+    pub const PAGINATION: i64 = 30;
+    /// Other links.
+    pub const FOLLOW: i64 = 10;
+}
+
+/// A URL to add to the frontier.
+#[derive(Debug, Clone)]
+pub struct NewUrl {
+    /// Canonical URL.
+    pub url: String,
+    /// Depth from a seed.
+    pub depth: u32,
+    /// Priority (see [`priority`]).
+    pub priority: i64,
+    /// Page or image.
+    pub kind: UrlKind,
+    /// Page it was found on.
+    pub referrer: Option<String>,
+    /// Redirect hops taken to reach it.
+    pub hops: u32,
+}
+
+/// A claimed frontier row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrontierRow {
+    /// Row id.
+    pub id: i64,
+    /// Site.
+    pub site: String,
+    /// Canonical URL.
+    pub url: String,
+    /// Depth.
+    pub depth: u32,
+    /// Priority.
+    pub priority: i64,
+    /// Page or image.
+    pub kind: UrlKind,
+    /// Referrer.
+    pub referrer: Option<String>,
+    /// Redirect hops.
+    pub hops: u32,
+    /// Job that claimed it.
+    pub job: Option<String>,
+}
+
+/// One fetch log entry.
+#[derive(Debug, Clone, Default)]
+pub struct FetchLogEntry {
+    /// Site.
+    pub site: String,
+    /// URL.
+    pub url: String,
+    /// HTTP status, if a response arrived.
+    pub status: Option<u16>,
+    /// Error class (`timeout`, `robots`, `decode` …), if it failed.
+    pub error_class: Option<String>,
+    /// Error message.
+    pub error: Option<String>,
+    /// Bytes received.
+    pub bytes: u64,
+    /// Milliseconds taken.
+    pub elapsed_ms: u64,
+    /// The capture, if archived.
+    pub capture: Option<CaptureRef>,
+}
+
+/// A fetch log outcome: HTTP status (if a response arrived) and error class (if it failed).
+pub type LogOutcome = (Option<u16>, Option<String>);
+
+/// The state database.
+#[derive(Debug)]
+pub struct State {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS crawl_frontier (
+  id INTEGER PRIMARY KEY,
+  site TEXT NOT NULL,
+  url TEXT NOT NULL,
+  depth INTEGER NOT NULL,
+  priority INTEGER NOT NULL,
+  kind TEXT NOT NULL DEFAULT 'page',
+  state TEXT NOT NULL DEFAULT 'queued',
+  referrer TEXT,
+  hops INTEGER NOT NULL DEFAULT 0,
+  job TEXT,
+  added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  updated_at TEXT,
+  UNIQUE(site, url)
+);
+CREATE INDEX IF NOT EXISTS crawl_frontier_next ON crawl_frontier(site, state, priority DESC, depth, id);
+CREATE TABLE IF NOT EXISTS crawl_fetch_log (
+  id INTEGER PRIMARY KEY,
+  job TEXT NOT NULL,
+  site TEXT NOT NULL,
+  url TEXT NOT NULL,
+  status INTEGER,
+  error_class TEXT,
+  error TEXT,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  elapsed_ms INTEGER NOT NULL DEFAULT 0,
+  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  warc_file TEXT,
+  warc_offset INTEGER,
+  warc_length INTEGER,
+  record_id TEXT,
+  payload_digest TEXT
+);
+CREATE INDEX IF NOT EXISTS crawl_fetch_log_url ON crawl_fetch_log(site, url);
+CREATE TABLE IF NOT EXISTS crawl_jobs (
+  job TEXT PRIMARY KEY,
+  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  finished_at TEXT,
+  stats TEXT
+);
+CREATE TABLE IF NOT EXISTS crawl_warc_files (
+  name TEXT PRIMARY KEY,
+  job TEXT NOT NULL,
+  opened_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+";
+
+impl State {
+    /// Opens (creating) the database in WAL mode and creates the tables.
+    pub fn open(path: &Path) -> Result<Self, StateError> {
+        let err = |source| StateError {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StateError {
+        StateError {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Records a job start.
+    pub fn start_job(&self, job: &str) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO crawl_jobs(job) VALUES (?1)",
+                params![job],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a job end with its stats (JSON).
+    pub fn finish_job(&self, job: &str, stats: &str) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "UPDATE crawl_jobs SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), stats = ?2 WHERE job = ?1",
+                params![job, stats],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records that a job writes into a WARC file (before the first capture lands in it).
+    pub fn register_warc_file(&self, name: &str, job: &str) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO crawl_warc_files(name, job) VALUES (?1, ?2)",
+                params![name, job],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// WARC files written by the given jobs, oldest first.
+    pub fn warc_files_of_jobs(&self, jobs: &[String]) -> Result<Vec<String>, StateError> {
+        let mut out = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name FROM crawl_warc_files WHERE job = ?1 ORDER BY name")
+            .map_err(|e| self.err(e))?;
+        for job in jobs {
+            let names = stmt
+                .query_map(params![job], |r| r.get::<_, String>(0))
+                .map_err(|e| self.err(e))?;
+            for n in names {
+                out.push(n.map_err(|e| self.err(e))?);
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Adds URLs not seen before for a site; returns how many were new.
+    pub fn enqueue(&mut self, site: &str, urls: &[NewUrl]) -> Result<u64, StateError> {
+        let tx = self.conn.transaction().map_err(|e| StateError {
+            path: self.path.clone(),
+            source: e,
+        })?;
+        let n = insert_urls(&tx, site, urls).map_err(|e| StateError {
+            path: self.path.clone(),
+            source: e,
+        })?;
+        tx.commit().map_err(|e| StateError {
+            path: self.path.clone(),
+            source: e,
+        })?;
+        Ok(n)
+    }
+
+    /// Claims the next queued URL of a site (highest priority, then shallowest, then oldest).
+    pub fn claim_next(
+        &self,
+        site: &str,
+        job: &str,
+        images_only: bool,
+    ) -> Result<Option<FrontierRow>, StateError> {
+        let sql = if images_only {
+            "SELECT id, site, url, depth, priority, kind, referrer, hops, job FROM crawl_frontier
+             WHERE site = ?1 AND state = 'queued' AND kind = 'image' ORDER BY priority DESC, depth, id LIMIT 1"
+        } else {
+            "SELECT id, site, url, depth, priority, kind, referrer, hops, job FROM crawl_frontier
+             WHERE site = ?1 AND state = 'queued' ORDER BY priority DESC, depth, id LIMIT 1"
+        };
+        let row = self
+            .conn
+            .query_row(sql, params![site], row_to_frontier)
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if let Some(mut row) = row {
+            self.conn
+                .execute(
+                    "UPDATE crawl_frontier SET state = 'in_flight', job = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+                    params![row.id, job],
+                )
+                .map_err(|e| self.err(e))?;
+            row.job = Some(job.to_string());
+            return Ok(Some(row));
+        }
+        Ok(None)
+    }
+
+    /// In-flight rows (left by an interrupted crawl).
+    pub fn in_flight(&self) -> Result<Vec<FrontierRow>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, site, url, depth, priority, kind, referrer, hops, job FROM crawl_frontier WHERE state = 'in_flight' ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], row_to_frontier)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Puts every in-flight row back in the queue.
+    pub fn requeue_in_flight(&self) -> Result<u64, StateError> {
+        self.conn
+            .execute(
+                "UPDATE crawl_frontier SET state = 'queued' WHERE state = 'in_flight'",
+                [],
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Puts one row back in the queue (shutdown before it was fetched).
+    pub fn requeue(&self, id: i64) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "UPDATE crawl_frontier SET state = 'queued' WHERE id = ?1 AND state = 'in_flight'",
+                params![id],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Finishes a row in one transaction: its final state (`done`, `failed`, `blocked`,
+    /// `skipped`), the fetch log entry, and the newly found URLs.
+    pub fn complete(
+        &mut self,
+        job: &str,
+        row: &FrontierRow,
+        final_state: &str,
+        log: &FetchLogEntry,
+        found: &[NewUrl],
+    ) -> Result<u64, StateError> {
+        let path = self.path.clone();
+        let err = |source| StateError {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute(
+            "UPDATE crawl_frontier SET state = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+            params![row.id, final_state],
+        )
+        .map_err(err)?;
+        let c = log.capture.as_ref();
+        tx.execute(
+            "INSERT INTO crawl_fetch_log(job, site, url, status, error_class, error, bytes, elapsed_ms, warc_file, warc_offset, warc_length, record_id, payload_digest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                job,
+                log.site,
+                log.url,
+                log.status,
+                log.error_class,
+                log.error,
+                log.bytes as i64,
+                log.elapsed_ms as i64,
+                c.map(|c| c.warc_file.clone()),
+                c.map(|c| c.offset as i64),
+                c.map(|c| c.length as i64),
+                c.map(|c| c.record_id.clone()),
+                c.map(|c| c.payload_digest.clone()),
+            ],
+        )
+        .map_err(err)?;
+        let n = insert_urls(&tx, &row.site, found).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(n)
+    }
+
+    /// Adds a fetch log entry outside a frontier row (robots.txt).
+    pub fn log_fetch(&mut self, job: &str, log: &FetchLogEntry) -> Result<(), StateError> {
+        let c = log.capture.as_ref();
+        self.conn
+            .execute(
+                "INSERT INTO crawl_fetch_log(job, site, url, status, error_class, error, bytes, elapsed_ms, warc_file, warc_offset, warc_length, record_id, payload_digest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    job, log.site, log.url, log.status, log.error_class, log.error,
+                    log.bytes as i64, log.elapsed_ms as i64,
+                    c.map(|c| c.warc_file.clone()), c.map(|c| c.offset as i64), c.map(|c| c.length as i64),
+                    c.map(|c| c.record_id.clone()), c.map(|c| c.payload_digest.clone()),
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Number of frontier rows of a site in a state.
+    pub fn count(&self, site: &str, state: &str) -> Result<u64, StateError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM crawl_frontier WHERE site = ?1 AND state = ?2",
+                params![site, state],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// State of a URL of a site, if seen.
+    pub fn url_state(&self, site: &str, url: &str) -> Result<Option<String>, StateError> {
+        self.conn
+            .query_row(
+                "SELECT state FROM crawl_frontier WHERE site = ?1 AND url = ?2",
+                params![site, url],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Error classes of a site's fetch log with counts.
+    pub fn error_counts(&self, site: &str) -> Result<Vec<(String, u64)>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT error_class, COUNT(*) FROM crawl_fetch_log WHERE site = ?1 AND error_class IS NOT NULL GROUP BY error_class ORDER BY error_class")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![site], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The fetch log of one URL, oldest first: (status, error class).
+    pub fn fetch_log_of(&self, site: &str, url: &str) -> Result<Vec<LogOutcome>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT status, error_class FROM crawl_fetch_log WHERE site = ?1 AND url = ?2 ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![site, url], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+}
+
+fn insert_urls(conn: &Connection, site: &str, urls: &[NewUrl]) -> Result<u64, rusqlite::Error> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO crawl_frontier(site, url, depth, priority, kind, referrer, hops) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut n = 0;
+    for u in urls {
+        n += stmt.execute(params![
+            site,
+            u.url,
+            u.depth,
+            u.priority,
+            u.kind.as_str(),
+            u.referrer,
+            u.hops
+        ])? as u64;
+    }
+    Ok(n)
+}
+
+fn row_to_frontier(r: &rusqlite::Row<'_>) -> Result<FrontierRow, rusqlite::Error> {
+    Ok(FrontierRow {
+        id: r.get(0)?,
+        site: r.get(1)?,
+        url: r.get(2)?,
+        depth: r.get(3)?,
+        priority: r.get(4)?,
+        kind: UrlKind::parse(&r.get::<_, String>(5)?),
+        referrer: r.get(6)?,
+        hops: r.get(7)?,
+        job: r.get(8)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(u: &str, priority: i64, depth: u32) -> NewUrl {
+        NewUrl {
+            url: u.into(),
+            depth,
+            priority,
+            kind: UrlKind::Page,
+            referrer: None,
+            hops: 0,
+        }
+    }
+
+    #[test]
+    fn frontier_orders_dedups_and_resumes() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("state.db");
+        {
+            let mut st = State::open(&path).expect("open");
+            let n = st
+                .enqueue(
+                    "s",
+                    &[
+                        url("http://a/follow", priority::FOLLOW, 1),
+                        url("http://a/listing", priority::LISTING, 2),
+                        url("http://a/page2", priority::PAGINATION, 1),
+                        url("http://a/listing", priority::LISTING, 1),
+                    ],
+                )
+                .expect("enqueue");
+            assert_eq!(n, 3, "duplicate URL ignored");
+            let first = st
+                .claim_next("s", "j1", false)
+                .expect("claim")
+                .expect("row");
+            assert_eq!(first.url, "http://a/listing");
+            let second = st
+                .claim_next("s", "j1", false)
+                .expect("claim")
+                .expect("row");
+            assert_eq!(second.url, "http://a/page2");
+            st.complete(
+                "j1",
+                &first,
+                "done",
+                &FetchLogEntry {
+                    site: "s".into(),
+                    url: first.url.clone(),
+                    status: Some(200),
+                    ..Default::default()
+                },
+                &[
+                    url("http://a/new", priority::LISTING, 3),
+                    url("http://a/follow", priority::LISTING, 3),
+                ],
+            )
+            .expect("complete");
+            // "second" stays in flight: the process dies here.
+        }
+        let st = State::open(&path).expect("reopen");
+        let inflight = st.in_flight().expect("in flight");
+        assert_eq!(inflight.len(), 1);
+        assert_eq!(inflight[0].url, "http://a/page2");
+        assert_eq!(inflight[0].job.as_deref(), Some("j1"));
+        assert_eq!(st.requeue_in_flight().expect("requeue"), 1);
+        let mut order = Vec::new();
+        while let Some(r) = st.claim_next("s", "j2", false).expect("claim") {
+            order.push(r.url);
+        }
+        assert_eq!(
+            order,
+            vec!["http://a/new", "http://a/page2", "http://a/follow"]
+        );
+        assert_eq!(st.count("s", "done").expect("count"), 1);
+        assert_eq!(
+            st.url_state("s", "http://a/listing")
+                .expect("state")
+                .as_deref(),
+            Some("done")
+        );
+        assert_eq!(
+            st.fetch_log_of("s", "http://a/listing").expect("log"),
+            vec![(Some(200), None)]
+        );
+    }
+
+    #[test]
+    fn warc_files_by_job() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let st = State::open(&dir.path().join("state.db")).expect("open");
+        st.register_warc_file("b.warc.gz", "j1").expect("reg");
+        st.register_warc_file("a.warc.gz", "j1").expect("reg");
+        st.register_warc_file("c.warc.gz", "j2").expect("reg");
+        assert_eq!(
+            st.warc_files_of_jobs(&["j1".into()]).expect("files"),
+            vec!["a.warc.gz", "b.warc.gz"]
+        );
+    }
+}

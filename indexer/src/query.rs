@@ -1,0 +1,310 @@
+//! What an analyst asks ([`SearchQuery`]) and how it becomes a tantivy query: the text through
+//! the `salwatch` tokenizer over `title^2 body`, the filters as zero-score required clauses.
+
+use std::ops::Bound;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Index, Term};
+
+use crate::document::{category_facet, entity_key, tantivy_date};
+use crate::error::IndexError;
+use crate::schema::Fields;
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    /// Best text match first (BM25, title boosted ×2).
+    #[default]
+    Relevance,
+    /// Most recently posted (or first seen, when the posted date is unknown) first.
+    Newest,
+    /// Cheapest (in EUR) first; listings without a price last.
+    Price,
+}
+
+impl std::str::FromStr for SortOrder {
+    type Err = String;
+
+    /// `relevance`, `newest` or `price`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "relevance" => Ok(Self::Relevance),
+            "newest" => Ok(Self::Newest),
+            "price" => Ok(Self::Price),
+            other => Err(format!(
+                "unknown sort order {other:?}: use relevance, newest or price"
+            )),
+        }
+    }
+}
+
+/// Every entity kind of DESIGN.md §3 (what `--entity KIND:VALUE` accepts).
+pub const ENTITY_KINDS: &[&str] = &[
+    "weapon",
+    "weapon_type",
+    "part",
+    "ammunition",
+    "explosive",
+    "caliber",
+    "price",
+    "btc_address",
+    "ltc_address",
+    "eth_address",
+    "trx_address",
+    "xmr_address",
+    "onion",
+    "pgp_fingerprint",
+    "email",
+    "phone",
+    "telegram",
+    "signal",
+    "wickr",
+    "session",
+    "threema",
+    "whatsapp",
+    "url",
+];
+
+/// Reads `KIND:VALUE` (as typed after `--entity`) into `(kind, value)`; the value is the
+/// entity's normalized form (`phone:+38970123456`, `eth_address:0xab…`).
+pub fn parse_entity(arg: &str) -> Result<(String, String), String> {
+    let Some((kind, value)) = arg.split_once(':') else {
+        return Err(format!("expected KIND:VALUE, got {arg:?}"));
+    };
+    let kind = kind.trim().to_ascii_lowercase();
+    let value = value.trim();
+    if !ENTITY_KINDS.contains(&kind.as_str()) {
+        return Err(format!(
+            "unknown entity kind {kind:?}: use one of {}",
+            ENTITY_KINDS.join(", ")
+        ));
+    }
+    if value.is_empty() {
+        return Err(format!("empty value for entity kind {kind}"));
+    }
+    Ok((kind, value.to_string()))
+}
+
+/// A search. Filters of one kind are alternatives (any of the sites, any of the categories);
+/// flags must all be present; different filters must all hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchQuery {
+    /// Tantivy query syntax over `title` (boost 2) and `body`; words are ANDed by default.
+    /// Empty: every listing.
+    pub text: String,
+    /// Only these sites.
+    pub sites: Vec<String>,
+    /// Only these categories; a parent category (`firearm`) matches its children (`firearm/pistol`).
+    pub categories: Vec<String>,
+    /// Only this EU category (`A`–`D`).
+    pub eu_category: Option<String>,
+    /// Only listings carrying all these flags.
+    pub flags: Vec<String>,
+    /// Only listings with this entity: `(kind, normalized)`, e.g. `("phone", "+38970123456")`.
+    pub entity: Option<(String, String)>,
+    /// Only listings the rules judged relevant.
+    pub relevant_only: bool,
+    /// First seen or posted at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// First seen or posted at or before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Minimum price in EUR (listings without a price are excluded).
+    pub min_price_eur: Option<f64>,
+    /// Maximum price in EUR (listings without a price are excluded).
+    pub max_price_eur: Option<f64>,
+    /// Order of hits.
+    pub sort: SortOrder,
+    /// Hits to return (0: count only).
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Also count the matches per site, category, EU category, flag and language.
+    pub facets: bool,
+}
+
+impl Default for SearchQuery {
+    fn default() -> Self {
+        Self {
+            text: String::new(),
+            sites: Vec::new(),
+            categories: Vec::new(),
+            eu_category: None,
+            flags: Vec::new(),
+            entity: None,
+            relevant_only: false,
+            since: None,
+            until: None,
+            min_price_eur: None,
+            max_price_eur: None,
+            sort: SortOrder::Relevance,
+            limit: 20,
+            offset: 0,
+            facets: false,
+        }
+    }
+}
+
+/// A parsed query: the text part (for snippets), the full query, and any syntax warnings.
+pub(crate) struct Parsed {
+    /// The text part, `None` when the text is empty.
+    pub text: Option<Box<dyn Query>>,
+    /// Text and filters together.
+    pub full: Box<dyn Query>,
+    /// Syntax errors that a lenient parse worked around.
+    pub warnings: Vec<String>,
+}
+
+/// Builds the tantivy query of a search.
+pub(crate) fn build(index: &Index, f: &Fields, q: &SearchQuery) -> Result<Parsed, IndexError> {
+    let mut warnings = Vec::new();
+    let text = if q.text.trim().is_empty() {
+        None
+    } else {
+        let mut parser = QueryParser::for_index(index, vec![f.title, f.body]);
+        parser.set_field_boost(f.title, 2.0);
+        parser.set_conjunction_by_default();
+        Some(match parser.parse_query(&q.text) {
+            Ok(query) => query,
+            Err(strict) => {
+                let (query, _) = parser.parse_query_lenient(&q.text);
+                warnings.push(format!(
+                    "query syntax error ({strict}); searched leniently, ignoring the parts that do not parse"
+                ));
+                query
+            }
+        })
+    };
+    let filters = filters(f, q)?;
+    let full: Box<dyn Query> = match (&text, filters.is_empty()) {
+        (None, true) => Box::new(AllQuery),
+        (Some(t), true) => t.box_clone(),
+        (t, false) => {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            if let Some(t) = t {
+                clauses.push((Occur::Must, t.box_clone()));
+            }
+            clauses.extend(filters.into_iter().map(|c| (Occur::Must, zero_score(c))));
+            Box::new(BooleanQuery::new(clauses))
+        }
+    };
+    Ok(Parsed {
+        text,
+        full,
+        warnings,
+    })
+}
+
+/// The filter clauses (each must hold).
+fn filters(f: &Fields, q: &SearchQuery) -> Result<Vec<Box<dyn Query>>, IndexError> {
+    let mut out: Vec<Box<dyn Query>> = Vec::new();
+    if !q.sites.is_empty() {
+        out.push(any_term(
+            q.sites.iter().map(|s| Term::from_field_text(f.site, s)),
+        ));
+    }
+    if !q.categories.is_empty() {
+        out.push(any_term(
+            q.categories
+                .iter()
+                .map(|c| Term::from_facet(f.category_facet, &category_facet(c))),
+        ));
+    }
+    if let Some(eu) = &q.eu_category {
+        out.push(term(Term::from_field_text(f.eu_category, eu.trim())));
+    }
+    for flag in &q.flags {
+        out.push(term(Term::from_field_text(f.flags, flag.trim())));
+    }
+    if let Some((kind, value)) = &q.entity {
+        out.push(term(Term::from_field_text(
+            f.entity,
+            &entity_key(kind.trim(), value.trim()),
+        )));
+    }
+    if q.relevant_only {
+        out.push(term(Term::from_field_bool(f.relevant, true)));
+    }
+    if q.since.is_some() || q.until.is_some() {
+        let range = |field: Field| -> Box<dyn Query> {
+            let lo = q.since.map_or(Bound::Unbounded, |t| {
+                Bound::Included(Term::from_field_date(field, tantivy_date(t)))
+            });
+            let hi = q.until.map_or(Bound::Unbounded, |t| {
+                Bound::Included(Term::from_field_date(field, tantivy_date(t)))
+            });
+            Box::new(RangeQuery::new(lo, hi))
+        };
+        out.push(Box::new(BooleanQuery::new(vec![
+            (Occur::Should, range(f.first_seen)),
+            (Occur::Should, range(f.posted_at)),
+        ])));
+    }
+    if q.min_price_eur.is_some() || q.max_price_eur.is_some() {
+        for (name, v) in [("min", q.min_price_eur), ("max", q.max_price_eur)] {
+            if v.is_some_and(|v| !v.is_finite()) {
+                return Err(IndexError::Query {
+                    query: q.text.clone(),
+                    reason: format!("the {name} price is not a number"),
+                });
+            }
+        }
+        let lo = q.min_price_eur.map_or(Bound::Unbounded, |v| {
+            Bound::Included(Term::from_field_f64(f.price_eur, v))
+        });
+        let hi = q.max_price_eur.map_or(Bound::Unbounded, |v| {
+            Bound::Included(Term::from_field_f64(f.price_eur, v))
+        });
+        out.push(Box::new(RangeQuery::new(lo, hi)));
+    }
+    Ok(out)
+}
+
+fn term(t: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(t, IndexRecordOption::Basic))
+}
+
+fn any_term(terms: impl Iterator<Item = Term>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        terms.map(|t| (Occur::Should, term(t))).collect(),
+    ))
+}
+
+fn zero_score(q: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(q, 0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_orders_parse() {
+        assert_eq!("Newest".parse::<SortOrder>(), Ok(SortOrder::Newest));
+        assert!("cheapest".parse::<SortOrder>().is_err());
+    }
+
+    #[test]
+    fn entities_parse() {
+        assert_eq!(
+            parse_entity("phone:+38970123456"),
+            Ok(("phone".into(), "+38970123456".into()))
+        );
+        assert_eq!(
+            parse_entity("URL:http://x.test/a"),
+            Ok(("url".into(), "http://x.test/a".into()))
+        );
+        assert!(parse_entity("phone").is_err());
+        assert!(
+            parse_entity("shoe:42")
+                .unwrap_err()
+                .contains("unknown entity kind")
+        );
+        assert!(parse_entity("email: ").is_err());
+    }
+}

@@ -1,0 +1,403 @@
+//! The write side: [`Indexer`] runs the rules on listing pages and upserts them into the index
+//! and the `idx_` tables of `state.db`, in batches committed together.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use salwatch_crawler::{Page, Workspace};
+use salwatch_rules::{Document, Extraction, RuleEngine};
+use tantivy::collector::TopDocs;
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError};
+
+use crate::document::{from_document, id_term, to_document};
+use crate::error::IndexError;
+use crate::listing::{self, Listing};
+use crate::schema::{self, Fields};
+use crate::store::{self, CaptureSeen, HistoryEvent, ListingState};
+
+/// Memory budget of the tantivy writer (shared by its threads).
+const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+
+/// What an ingest did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// A listing seen for the first time.
+    New,
+    /// A known listing whose price or text changed, that went away (404/410) or came back.
+    Updated,
+    /// A known listing seen again unchanged (or this very capture was already ingested).
+    Unchanged,
+    /// Not a listing page, not a successful response, or a 404/410 of an unknown listing: ignored.
+    Skipped,
+}
+
+/// The write side of the index. One per workspace at a time (tantivy's writer lock).
+pub struct Indexer {
+    engine: Option<Arc<RuleEngine>>,
+    index_dir: std::path::PathBuf,
+    fields: Fields,
+    writer: IndexWriter,
+    reader: IndexReader,
+    conn: Connection,
+    /// States changed in the open batch.
+    pending: BTreeMap<String, ListingState>,
+    /// Listings written in the open batch (not yet searchable).
+    pending_listings: BTreeMap<String, Listing>,
+    history: Vec<HistoryEvent>,
+    captures: Vec<CaptureSeen>,
+    pending_captures: HashSet<(String, String)>,
+    dirty: bool,
+}
+
+impl std::fmt::Debug for Indexer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Indexer")
+            .field("index_dir", &self.index_dir)
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Indexer {
+    /// Opens (creating if missing) `index/` and the `idx_` tables in `state.db`. Fails with
+    /// [`IndexError::Locked`] when another process writes the index.
+    pub fn open(workspace: &Workspace, engine: Arc<RuleEngine>) -> Result<Self, IndexError> {
+        Self::open_inner(workspace, Some(engine))
+    }
+
+    /// Opens the index for [`Indexer::ingest_extracted`] only (backtests, tests):
+    /// [`Indexer::ingest`] then fails with [`IndexError::NoRuleEngine`].
+    pub fn open_without_rules(workspace: &Workspace) -> Result<Self, IndexError> {
+        Self::open_inner(workspace, None)
+    }
+
+    fn open_inner(
+        workspace: &Workspace,
+        engine: Option<Arc<RuleEngine>>,
+    ) -> Result<Self, IndexError> {
+        let index_dir = workspace.index_dir();
+        let (index, fields) = schema::open_or_create(&index_dir)?;
+        let writer = open_writer(&index, &index_dir)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(IndexError::tantivy("opening the indexer's reader"))?;
+        let conn = store::open_rw(&workspace.state_db())?;
+        Ok(Self {
+            engine,
+            index_dir,
+            fields,
+            writer,
+            reader,
+            conn,
+            pending: BTreeMap::new(),
+            pending_listings: BTreeMap::new(),
+            history: Vec::new(),
+            captures: Vec::new(),
+            pending_captures: HashSet::new(),
+            dirty: false,
+        })
+    }
+
+    /// Runs the rules on a listing page and upserts the listing by its stable id
+    /// ([`listing::listing_id`]). Pages that are not listings, or not 2xx, are skipped. A re-crawl
+    /// updates `last_seen` and records price and text changes as history; a 404/410 of a known
+    /// listing records it as gone, and a later 2xx as reappeared.
+    pub fn ingest(&mut self, page: &Page) -> Result<IngestOutcome, IndexError> {
+        if page.is_listing && is_gone_status(page.status) {
+            return self.mark_gone(page);
+        }
+        if !is_ingestible(page) {
+            return Ok(IngestOutcome::Skipped);
+        }
+        let text = listing::listing_text(page);
+        let id = listing::listing_id(page);
+        let engine = self.engine.as_ref().ok_or(IndexError::NoRuleEngine)?;
+        let extraction = engine.extract(&Document {
+            id: &id,
+            text: &text,
+            default_region: page.phone_region.as_deref(),
+        });
+        self.upsert(page, &text, extraction)
+    }
+
+    /// Records that a known listing's page answered 404/410: a `gone` history event and the
+    /// listing's `gone_at`. Unknown listings are skipped.
+    fn mark_gone(&mut self, page: &Page) -> Result<IngestOutcome, IndexError> {
+        let id = listing::listing_id(page);
+        if self.capture_seen(&id, &page.capture.record_id)? {
+            return Ok(IngestOutcome::Unchanged);
+        }
+        let Some(mut state) = self.state(&id)? else {
+            return Ok(IngestOutcome::Skipped);
+        };
+        let at = page.fetched_at;
+        self.note_capture(&id, page);
+        if state.gone_at.is_some() || at < state.last_seen {
+            return Ok(IngestOutcome::Unchanged);
+        }
+        self.event(&id, at, "gone", None, None);
+        state.gone_at = Some(at);
+        self.pending.insert(id.clone(), state);
+        if let Some(mut current) = self.current_listing(&id)? {
+            current.gone_at = Some(at);
+            self.write_listing(current)?;
+        }
+        Ok(IngestOutcome::Updated)
+    }
+
+    /// Like [`Indexer::ingest`] with an extraction already computed over
+    /// [`listing::listing_text`] of the page (tests, backtests).
+    pub fn ingest_extracted(
+        &mut self,
+        page: &Page,
+        extraction: Extraction,
+    ) -> Result<IngestOutcome, IndexError> {
+        if page.is_listing && is_gone_status(page.status) {
+            return self.mark_gone(page);
+        }
+        if !is_ingestible(page) {
+            return Ok(IngestOutcome::Skipped);
+        }
+        let text = listing::listing_text(page);
+        self.upsert(page, &text, extraction)
+    }
+
+    /// Number of listings changed since the last commit.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Commits the index and the `idx_` tables together (index first: a crash in between is
+    /// healed by the next ingest of the same listing). Call it every N pages and at the end.
+    pub fn commit(&mut self) -> Result<(), IndexError> {
+        if !self.dirty {
+            return Ok(());
+        }
+        self.writer.commit().map_err(IndexError::tantivy(format!(
+            "committing the index in {}",
+            self.index_dir.display()
+        )))?;
+        let states: Vec<ListingState> = self.pending.values().cloned().collect();
+        store::write_batch(&mut self.conn, &states, &self.history, &self.captures)?;
+        self.reader
+            .reload()
+            .map_err(IndexError::tantivy("reloading the indexer's reader"))?;
+        tracing::debug!(
+            listings = states.len(),
+            events = self.history.len(),
+            "index batch committed"
+        );
+        self.pending.clear();
+        self.pending_listings.clear();
+        self.history.clear();
+        self.captures.clear();
+        self.pending_captures.clear();
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// The upsert proper.
+    fn upsert(
+        &mut self,
+        page: &Page,
+        text: &str,
+        extraction: Extraction,
+    ) -> Result<IngestOutcome, IndexError> {
+        let mut listing = listing::build(page, text, extraction);
+        let id = listing.listing_id.clone();
+        if self.capture_seen(&id, &page.capture.record_id)? {
+            return Ok(IngestOutcome::Unchanged);
+        }
+        let at = page.fetched_at;
+        let prev = self.state(&id)?;
+        let mut new_state = state_of(&listing);
+        let outcome = match prev {
+            None => {
+                self.event(&id, at, "first_seen", None, new_state.price_label());
+                IngestOutcome::New
+            }
+            Some(prev) if at < prev.last_seen => {
+                // An older capture than the one the index holds (archive read out of order): it
+                // only widens first_seen; the newer content stays.
+                self.event(&id, at, "seen", None, None);
+                let mut state = prev.clone();
+                if at < prev.first_seen {
+                    state.first_seen = at;
+                    if let Some(mut current) = self.current_listing(&id)? {
+                        current.first_seen = at;
+                        self.write_listing(current)?;
+                    }
+                }
+                self.pending.insert(id.clone(), state);
+                self.note_capture(&id, page);
+                return Ok(IngestOutcome::Unchanged);
+            }
+            Some(prev) => {
+                listing.first_seen = prev.first_seen.min(at);
+                new_state.first_seen = listing.first_seen;
+                let (old_price, new_price) = (prev.price_label(), new_state.price_label());
+                let price_changed = old_price != new_price;
+                let text_changed = prev.text_sha256 != new_state.text_sha256;
+                if price_changed {
+                    self.event(&id, at, "price_changed", old_price, new_price);
+                }
+                if text_changed {
+                    let old = Some(format!("sha256:{}", prev.text_sha256));
+                    let new = Some(format!("sha256:{}", new_state.text_sha256));
+                    self.event(&id, at, "text_changed", old, new);
+                }
+                let reappeared = prev.gone_at.is_some();
+                if reappeared {
+                    self.event(&id, at, "reappeared", prev.gone_at.map(store::ts), None);
+                }
+                if price_changed || text_changed || reappeared {
+                    IngestOutcome::Updated
+                } else {
+                    self.event(&id, at, "seen", None, None);
+                    IngestOutcome::Unchanged
+                }
+            }
+        };
+        self.pending.insert(id.clone(), new_state);
+        self.note_capture(&id, page);
+        self.write_listing(listing)?;
+        Ok(outcome)
+    }
+
+    /// True when this capture was already ingested for this listing.
+    fn capture_seen(&self, id: &str, record_id: &str) -> Result<bool, IndexError> {
+        Ok(self
+            .pending_captures
+            .contains(&(id.to_string(), record_id.to_string()))
+            || store::capture_known(&self.conn, id, record_id)?)
+    }
+
+    /// The listing's state: from the open batch, else from `state.db`.
+    fn state(&self, id: &str) -> Result<Option<ListingState>, IndexError> {
+        match self.pending.get(id) {
+            Some(s) => Ok(Some(s.clone())),
+            None => store::load_state(&self.conn, id),
+        }
+    }
+
+    /// Replaces the listing's document (delete by id, then add).
+    fn write_listing(&mut self, listing: Listing) -> Result<(), IndexError> {
+        let doc = to_document(&self.fields, &listing)?;
+        self.writer
+            .delete_term(id_term(&self.fields, &listing.listing_id));
+        self.writer
+            .add_document(doc)
+            .map_err(IndexError::tantivy(format!(
+                "adding listing {}",
+                listing.listing_id
+            )))?;
+        self.pending_listings
+            .insert(listing.listing_id.clone(), listing);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// The listing as last written: from the open batch, else from the committed index.
+    fn current_listing(&self, id: &str) -> Result<Option<Listing>, IndexError> {
+        if let Some(l) = self.pending_listings.get(id) {
+            return Ok(Some(l.clone()));
+        }
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(id_term(&self.fields, id), IndexRecordOption::Basic);
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(1))
+            .map_err(IndexError::tantivy(format!("looking up listing {id}")))?;
+        match top.first() {
+            Some((_, addr)) => {
+                let doc: TantivyDocument = searcher
+                    .doc(*addr)
+                    .map_err(IndexError::tantivy(format!("reading listing {id}")))?;
+                from_document(&self.fields, &doc).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn event(
+        &mut self,
+        id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        event: &str,
+        old: Option<String>,
+        new: Option<String>,
+    ) {
+        self.history.push(HistoryEvent {
+            listing_id: id.to_string(),
+            at,
+            event: event.to_string(),
+            old,
+            new,
+        });
+        self.dirty = true;
+    }
+
+    fn note_capture(&mut self, id: &str, page: &Page) {
+        self.pending_captures
+            .insert((id.to_string(), page.capture.record_id.clone()));
+        self.captures.push(CaptureSeen {
+            listing_id: id.to_string(),
+            fetched_at: page.fetched_at,
+            url: page.url.clone(),
+            capture: page.capture.clone(),
+        });
+        self.dirty = true;
+    }
+}
+
+/// Statuses that say a listing was removed.
+fn is_gone_status(status: u16) -> bool {
+    matches!(status, 404 | 410)
+}
+
+/// Listing pages with a successful response.
+fn is_ingestible(page: &Page) -> bool {
+    page.is_listing && (200..300).contains(&page.status)
+}
+
+/// The remembered state of a freshly built listing.
+fn state_of(l: &Listing) -> ListingState {
+    let mut entities: Vec<(String, String)> = l
+        .entities
+        .iter()
+        .map(|e| (e.kind.clone(), e.normalized.clone()))
+        .collect();
+    entities.sort();
+    entities.dedup();
+    ListingState {
+        listing_id: l.listing_id.clone(),
+        site: l.site.clone(),
+        seller: l.seller.clone(),
+        first_seen: l.first_seen,
+        last_seen: l.last_seen,
+        price_text: l.price_text.clone(),
+        price_amount: l.price_amount,
+        price_currency: l.price_currency.clone(),
+        text_sha256: l.text_sha256.clone(),
+        gone_at: l.gone_at,
+        record_id: l.capture.record_id.clone(),
+        entities: Some(entities),
+    }
+}
+
+/// Takes the writer lock, mapping a busy lock to [`IndexError::Locked`].
+pub(crate) fn open_writer(index: &Index, dir: &std::path::Path) -> Result<IndexWriter, IndexError> {
+    index.writer(WRITER_HEAP_BYTES).map_err(|e| match e {
+        TantivyError::LockFailure(..) => IndexError::Locked {
+            path: dir.to_path_buf(),
+        },
+        other => IndexError::Tantivy {
+            context: format!("opening the index writer in {}", dir.display()),
+            source: other,
+        },
+    })
+}

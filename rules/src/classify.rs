@@ -1,0 +1,201 @@
+//! Document-level judgement from rule hits: language, relevance score, categories, flags,
+//! EU Firearms Directive category with its reason.
+
+use std::collections::{BTreeSet, HashSet};
+
+use crate::compile::{Compiled, OBJECT_KINDS};
+use crate::ident::{Region, region};
+use crate::normalize::tokenize::word_ranges;
+use crate::scan::Hit;
+
+/// Flags in their documented order.
+const FLAG_ORDER: &[&str] = &[
+    "converted",
+    "reactivated",
+    "deactivated",
+    "3d_printed",
+    "automatic",
+    "replica",
+    "wanted",
+];
+
+/// Score at or above which a document with a sale object is relevant.
+pub(crate) const RELEVANT_AT: f32 = 0.5;
+
+/// Detects the language from marker words (pack `[languages]`) and the script.
+pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Option<String> {
+    let sample = &original[..floor(original, 64 * 1024)];
+    let (mut cyr, mut latin) = (0usize, 0usize);
+    let (mut mk_letters, mut sr_letters) = (0usize, 0usize);
+    for ch in sample.chars() {
+        match ch {
+            'ѓ' | 'ќ' | 'ѕ' | 'Ѓ' | 'Ќ' | 'Ѕ' => {
+                mk_letters += 1;
+                cyr += 1;
+            }
+            'ђ' | 'ћ' | 'Ђ' | 'Ћ' => {
+                sr_letters += 1;
+                cyr += 1;
+            }
+            '\u{0400}'..='\u{04FF}' => cyr += 1,
+            _ if ch.is_alphabetic() => latin += 1,
+            _ => {}
+        }
+    }
+    let cyrillic = cyr > latin;
+    let fsample = &folded[..floor(folded, 64 * 1024)];
+    let words: Vec<&str> = word_ranges(fsample)
+        .into_iter()
+        .take(4000)
+        .map(|r| &fsample[r])
+        .collect();
+    let mut best: Option<(usize, &str)> = None;
+    for (lang, set) in &c.markers {
+        if cyrillic && !matches!(lang.as_str(), "mk" | "sr" | "bg" | "ru" | "uk") {
+            continue;
+        }
+        let mut n = words.iter().filter(|w| set.contains(**w)).count() * 2;
+        if lang == "mk" {
+            n += 3 * mk_letters;
+        }
+        if lang == "sr" {
+            n += 3 * sr_letters;
+        }
+        if n > 0 && best.is_none_or(|(b, _)| n > b) {
+            best = Some((n, lang));
+        }
+    }
+    best.map(|(_, l)| l.to_owned())
+}
+
+fn floor(t: &str, mut i: usize) -> usize {
+    i = i.min(t.len());
+    while !t.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The default phone region for a language.
+pub(crate) fn region_for_language(lang: Option<&str>) -> Option<Region> {
+    let code = match lang? {
+        "mk" => "MK",
+        "sq" => "AL",
+        "sr" => "RS",
+        "hr" => "HR",
+        "bs" => "BA",
+        "de" => "DE",
+        "me" | "cnr" => "ME",
+        _ => return None,
+    };
+    region(code)
+}
+
+/// The judgement over all hits of one document.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Verdict {
+    pub relevant: bool,
+    pub score: f32,
+    pub categories: Vec<String>,
+    pub eu_category: Option<String>,
+    pub eu_reason: Option<String>,
+    pub flags: Vec<String>,
+}
+
+/// Scores hits: each rule counts once with its weight (identifier weights capped at 0.2 in
+/// total); score = 1 − e^(−sum); relevant when a sale object was found and score ≥ 0.5.
+pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
+    let mut counted = HashSet::new();
+    let (mut sum, mut ids) = (0f32, 0f32);
+    let mut has_object = false;
+    let mut flags = BTreeSet::new();
+    let mut categories = BTreeSet::new();
+    let mut eu: Vec<(u8, String, Option<String>)> = Vec::new();
+    for h in hits {
+        let r = &c.rules[h.rule];
+        if !counted.insert(h.rule) {
+            continue;
+        }
+        let kind = r.spec.kind.as_str();
+        if OBJECT_KINDS.contains(&kind) && r.weight > 0.0 {
+            has_object = true;
+        }
+        if matches!(
+            kind,
+            "cue"
+                | "weapon"
+                | "weapon_type"
+                | "part"
+                | "ammunition"
+                | "explosive"
+                | "caliber"
+                | "price"
+        ) {
+            sum += r.weight;
+        } else {
+            ids += r.weight;
+        }
+        flags.extend(r.spec.flags.iter().cloned());
+        if r.weight >= 0.0 {
+            categories.extend(r.spec.categories.iter().cloned());
+            if let Some(cat) = &r.spec.eu_category {
+                let rank = match cat.as_str() {
+                    "A" => 0,
+                    "B" => 1,
+                    "C" => 2,
+                    _ => 3,
+                };
+                eu.push((rank, cat.clone(), r.spec.eu_reason.clone()));
+            }
+        }
+    }
+    let raw = sum + ids.min(0.2);
+    let score = if raw <= 0.0 { 0.0 } else { 1.0 - (-raw).exp() };
+    let score = (score * 1000.0).round() / 1000.0;
+    let relevant = has_object && score >= RELEVANT_AT;
+    let flags: Vec<String> = {
+        let mut f: Vec<String> = flags.into_iter().collect();
+        f.sort_by_key(|x| FLAG_ORDER.iter().position(|o| o == x).unwrap_or(usize::MAX));
+        f
+    };
+    if !relevant {
+        return Verdict {
+            relevant,
+            score,
+            flags,
+            ..Verdict::default()
+        };
+    }
+    if flags.iter().any(|f| f == "converted") && categories.contains("alarm_weapon") {
+        categories.insert("firearm/pistol".to_owned());
+    }
+    eu.sort_by_key(|e| e.0);
+    let (mut eu_category, mut eu_reason) = match eu.first() {
+        Some((_, cat, reason)) => (
+            Some(cat.clone()),
+            Some(
+                reason
+                    .clone()
+                    .unwrap_or_else(|| format!("category {cat} suggested by the matched rules")),
+            ),
+        ),
+        None => (None, None),
+    };
+    let has = |f: &str| flags.iter().any(|x| x == f);
+    if has("deactivated") && !has("reactivated") && !has("converted") {
+        eu_category = Some("C".to_owned());
+        eu_reason = Some(
+            "deactivated firearm: category C (Directive (EU) 2021/555, Annex I part II C; \
+             deactivation per Regulation (EU) 2015/2403)"
+                .to_owned(),
+        );
+    }
+    Verdict {
+        relevant,
+        score,
+        categories: categories.into_iter().collect(),
+        eu_category,
+        eu_reason,
+        flags,
+    }
+}

@@ -1,0 +1,280 @@
+//! Compiling loaded packs: rule overrides by id, terms into one Aho-Corasick automaton,
+//! regexes built with size limits (a pathological pattern is refused), validators resolved.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use aho_corasick::AhoCorasick;
+use regex::{Regex, RegexBuilder};
+
+use crate::error::Error;
+use crate::ident::Validator;
+use crate::normalize::normalize;
+use crate::pack::{Pack, RuleSpec, Source};
+use crate::vocab::Vocabulary;
+
+/// Entity kinds that are the object of a sale (firearms, parts, ammunition, explosives).
+pub(crate) const OBJECT_KINDS: &[&str] =
+    &["weapon", "weapon_type", "part", "ammunition", "explosive"];
+
+/// Every kind a rule may produce.
+const KINDS: &[&str] = &[
+    "weapon",
+    "weapon_type",
+    "part",
+    "ammunition",
+    "explosive",
+    "caliber",
+    "price",
+    "btc_address",
+    "ltc_address",
+    "eth_address",
+    "trx_address",
+    "xmr_address",
+    "onion",
+    "pgp_fingerprint",
+    "email",
+    "phone",
+    "telegram",
+    "signal",
+    "wickr",
+    "session",
+    "threema",
+    "whatsapp",
+    "url",
+    "cue",
+];
+
+/// Compiled-regex size limit: larger patterns are refused as pathological.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// One rule ready to run.
+#[derive(Debug)]
+pub(crate) struct CompiledRule {
+    pub spec: RuleSpec,
+    pub regex: Option<Regex>,
+    pub excludes: Vec<Regex>,
+    pub validator: Option<Validator>,
+    pub weight: f32,
+    pub window: [usize; 2],
+}
+
+impl CompiledRule {
+    /// True for classification-only rules (no entity).
+    pub fn is_cue(&self) -> bool {
+        self.spec.kind == "cue"
+    }
+}
+
+/// A term occurrence in the automaton: which rule, and whether it is a word prefix.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TermRef {
+    pub rule: usize,
+    pub prefix: bool,
+}
+
+/// All loaded packs compiled.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub rules: Vec<CompiledRule>,
+    pub automaton: Option<AhoCorasick>,
+    pub terms: Vec<Vec<TermRef>>,
+    pub whole_folded: Vec<usize>,
+    pub whole_original: Vec<usize>,
+    pub vocabulary: Vocabulary,
+    pub markers: Vec<(String, HashSet<String>)>,
+}
+
+fn default_weight(kind: &str) -> f32 {
+    match kind {
+        "weapon" => 0.5,
+        "explosive" => 0.45,
+        "weapon_type" | "ammunition" => 0.35,
+        "part" => 0.3,
+        "caliber" | "price" => 0.15,
+        "btc_address" | "ltc_address" | "eth_address" | "trx_address" | "xmr_address" | "onion"
+        | "pgp_fingerprint" => 0.1,
+        "cue" | "url" => 0.0,
+        _ => 0.05,
+    }
+}
+
+fn rule_err(r: &RuleSpec, message: String) -> Error {
+    Error::Rule {
+        file: r.origin.file.clone(),
+        line: r.origin.line,
+        rule: r.id.clone(),
+        message,
+    }
+}
+
+fn build_regex(r: &RuleSpec, pattern: &str, what: &str) -> Result<Regex, Error> {
+    let re = RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT * 2)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(limit) => rule_err(
+                r,
+                format!(
+                    "{what} refused: it compiles to more than {limit} bytes (pathological \
+                     pattern; split it or bound its repetitions)"
+                ),
+            ),
+            other => rule_err(r, format!("{what}: {other}")),
+        })?;
+    if re.is_match("") {
+        return Err(rule_err(
+            r,
+            format!("{what} matches the empty string: `{pattern}`"),
+        ));
+    }
+    Ok(re)
+}
+
+impl Compiled {
+    /// Merges packs (later rules replace earlier ones by id) and compiles everything.
+    pub fn new(packs: &[Pack]) -> Result<Self, Error> {
+        let mut vocabulary = Vocabulary::default();
+        let mut markers: BTreeMap<String, HashSet<String>> = BTreeMap::new();
+        for p in packs {
+            p.fill_vocabulary(&mut vocabulary);
+            for (lang, words) in &p.language_markers {
+                let set = markers.entry(lang.clone()).or_default();
+                set.extend(words.iter().map(|w| normalize(w).text.trim().to_owned()));
+            }
+        }
+        let mut order: Vec<(usize, RuleSpec)> = Vec::new();
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        for (pi, p) in packs.iter().enumerate() {
+            for r in &p.rules {
+                match by_id.get(&r.id) {
+                    Some(&i) => order[i] = (pi, r.clone()),
+                    None => {
+                        by_id.insert(r.id.clone(), order.len());
+                        order.push((pi, r.clone()));
+                    }
+                }
+            }
+        }
+        let mut rules = Vec::with_capacity(order.len());
+        let mut term_map: HashMap<String, Vec<TermRef>> = HashMap::new();
+        let mut whole_folded = Vec::new();
+        let mut whole_original = Vec::new();
+        for (_pack, spec) in order {
+            let idx = rules.len();
+            if !KINDS.contains(&spec.kind.as_str()) {
+                return Err(rule_err(
+                    &spec,
+                    format!("unknown kind `{}` (known: {})", spec.kind, KINDS.join(" ")),
+                ));
+            }
+            let regex = spec
+                .pattern
+                .as_deref()
+                .map(|p| build_regex(&spec, p, "pattern"))
+                .transpose()?;
+            if let (Some(re), Some(g)) = (&regex, &spec.group)
+                && !re.capture_names().flatten().any(|n| n == g)
+            {
+                return Err(rule_err(
+                    &spec,
+                    format!("group `{g}` is not a named group of the pattern"),
+                ));
+            }
+            let excludes = spec
+                .exclude
+                .iter()
+                .map(|p| build_regex(&spec, p, "exclude pattern"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let validator = spec
+                .validate
+                .as_deref()
+                .map(|v| v.parse::<Validator>().map_err(|m| rule_err(&spec, m)))
+                .transpose()?;
+            if spec.terms.is_empty() && regex.is_none() {
+                return Err(rule_err(
+                    &spec,
+                    "a rule needs `terms`, a `pattern`, or both".to_owned(),
+                ));
+            }
+            if !spec.terms.is_empty() && spec.source == Source::Original {
+                return Err(rule_err(
+                    &spec,
+                    "`terms` match the folded text; a rule with source = \"original\" uses a pattern only"
+                        .to_owned(),
+                ));
+            }
+            for term in &spec.terms {
+                let expanded: Vec<String> = match term.strip_prefix('@') {
+                    Some(word) => {
+                        if !vocabulary.knows(word) {
+                            return Err(rule_err(
+                                &spec,
+                                format!("term `{term}`: `{word}` is not in any [vocabulary]"),
+                            ));
+                        }
+                        vocabulary.variants_of(word)
+                    }
+                    None => vec![term.clone()],
+                };
+                for t in expanded {
+                    let (body, prefix) = match t.strip_suffix('*') {
+                        Some(b) => (b, true),
+                        None => (t.as_str(), false),
+                    };
+                    let folded = normalize(body).text.trim().to_owned();
+                    if folded.is_empty() {
+                        return Err(rule_err(
+                            &spec,
+                            format!("term `{t}` folds to nothing and can never match"),
+                        ));
+                    }
+                    term_map
+                        .entry(folded)
+                        .or_default()
+                        .push(TermRef { rule: idx, prefix });
+                }
+            }
+            if spec.terms.is_empty() {
+                match spec.source {
+                    Source::Folded => whole_folded.push(idx),
+                    Source::Original => whole_original.push(idx),
+                }
+            }
+            let weight = spec.weight.unwrap_or_else(|| default_weight(&spec.kind));
+            let window = spec.window.unwrap_or([48, 48]);
+            rules.push(CompiledRule {
+                spec,
+                regex,
+                excludes,
+                validator,
+                weight,
+                window,
+            });
+        }
+        let mut patterns: Vec<(String, Vec<TermRef>)> = term_map.into_iter().collect();
+        patterns.sort_by(|a, b| a.0.cmp(&b.0));
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .build(patterns.iter().map(|(p, _)| p.as_str()))
+                    .map_err(|e| Error::Pack {
+                        file: "<all packs>".to_owned(),
+                        message: format!("term automaton: {e}"),
+                    })?,
+            )
+        };
+        let terms = patterns.into_iter().map(|(_, t)| t).collect();
+        Ok(Compiled {
+            rules,
+            automaton,
+            terms,
+            whole_folded,
+            whole_original,
+            vocabulary,
+            markers: markers.into_iter().collect(),
+        })
+    }
+}

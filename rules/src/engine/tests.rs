@@ -1,0 +1,272 @@
+use super::*;
+
+fn engine() -> &'static RuleEngine {
+    use std::sync::OnceLock;
+    static E: OnceLock<RuleEngine> = OnceLock::new();
+    E.get_or_init(|| RuleEngine::default_pack().expect("default pack loads"))
+}
+
+fn extract(text: &str) -> Extraction {
+    engine().extract(&Document {
+        id: "t",
+        text,
+        default_region: None,
+    })
+}
+
+#[test]
+fn every_example_of_the_default_pack_passes() {
+    let report = engine().test_examples(&[]);
+    let msgs: Vec<String> = report
+        .failures
+        .iter()
+        .map(|f| format!("{} ({}) {:?}\n{}", f.rule, f.location, f.text, f.diff))
+        .collect();
+    assert!(
+        msgs.is_empty(),
+        "{} of {} examples failed:\n{}",
+        msgs.len(),
+        report.run,
+        msgs.join("\n\n")
+    );
+    assert!(report.run > 100, "only {} examples", report.run);
+}
+
+#[test]
+fn engine_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<RuleEngine>();
+}
+
+#[test]
+fn macedonian_glock_ad() {
+    let x = engine().extract(&Document {
+        id: "l-1",
+        text: "Продавам пиштол Глок 19, 350 евра, тел 070 123 456",
+        default_region: Some("MK"),
+    });
+    assert!(x.relevant, "{x:?}");
+    assert_eq!(x.language.as_deref(), Some("mk"));
+    let w = x.entities_of("weapon").next().expect("weapon");
+    assert_eq!(
+        (w.normalized.as_str(), w.make.as_deref(), w.model.as_deref()),
+        ("Glock 19", Some("Glock"), Some("19"))
+    );
+    assert_eq!(
+        x.entities_of("weapon_type")
+            .next()
+            .map(|e| e.normalized.as_str()),
+        Some("pistol")
+    );
+    let p = x.entities_of("price").next().expect("price");
+    assert_eq!(
+        (p.amount, p.currency.as_deref()),
+        (Some(350.0), Some("EUR"))
+    );
+    let ph = x.entities_of("phone").next().expect("phone");
+    assert_eq!(ph.normalized, "+38970123456");
+    assert_eq!(ph.value, "070 123 456");
+    assert!(x.categories.contains(&"firearm/pistol".to_owned()));
+    assert_eq!(x.eu_category.as_deref(), Some("B"));
+    assert_eq!(
+        x.rule_pack,
+        PackRef {
+            id: "salw-core".into(),
+            version: "2026.11.0".into()
+        }
+    );
+    // Region from the language when the site gives none.
+    let y = extract("Продавам пиштол Глок 19, 350 евра, тел 070 123 456");
+    assert_eq!(
+        y.entities_of("phone").next().map(|e| e.normalized.as_str()),
+        Some("+38970123456")
+    );
+}
+
+#[test]
+fn albanian_obfuscated_glock() {
+    let x = extract("Shes pistoletë gl0ck 17 me municion, çmimi 350e");
+    assert!(x.relevant);
+    assert_eq!(x.language.as_deref(), Some("sq"));
+    assert_eq!(
+        x.entities_of("weapon")
+            .next()
+            .map(|e| e.normalized.as_str()),
+        Some("Glock 17")
+    );
+    let p = x.entities_of("price").next().expect("price");
+    assert_eq!(p.normalized, "350 EUR");
+    assert_eq!(p.value, "350e");
+}
+
+#[test]
+fn hard_negatives() {
+    let x = extract("Prodajem pištolj za silikon, nov, 800 din");
+    assert!(!x.relevant);
+    assert!(x.categories.is_empty());
+    assert_eq!(
+        x.entities_of("price").next().map(|e| e.normalized.as_str()),
+        Some("800 RSD")
+    );
+    let x = extract("Prodajem airsoft repliku Glock 17, 120 eur, tel 064 123 4567");
+    assert!(!x.relevant);
+    assert!(x.flags.contains(&"replica".to_owned()));
+    assert_eq!(
+        x.entities_of("phone").next().map(|e| e.normalized.as_str()),
+        Some("+381641234567")
+    );
+    let x = extract("AK-47 | Redline (Field-Tested) 15 eur");
+    assert!(!x.relevant);
+    let x = extract("Policija zaplenila 20 pištolja i 500 metaka");
+    assert!(!x.relevant);
+    let x = extract("пиштол за силикон 300 ден");
+    assert!(!x.relevant);
+    let x = extract("Shes pistoletë për ngjyrosje");
+    assert!(!x.relevant);
+}
+
+#[test]
+fn converted_and_wanted() {
+    let x = extract("Zoraki 917 e konvertuar");
+    assert!(x.relevant, "{x:?}");
+    assert_eq!(x.flags, ["converted"]);
+    assert_eq!(x.eu_category.as_deref(), Some("B"));
+    assert!(
+        x.eu_category_reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("converted")
+    );
+    let x = extract("Kupujem Zastava M70");
+    assert!(x.relevant);
+    assert_eq!(x.flags, ["wanted"]);
+    assert_eq!(
+        x.entities_of("weapon")
+            .next()
+            .map(|e| e.normalized.as_str()),
+        Some("Zastava M70")
+    );
+}
+
+#[test]
+fn identifiers_in_any_document() {
+    let text = "Car for sale. BTC 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa, bad 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb, \
+                mail Seller@Example.invalid, tg @car_dealer_01, \
+                2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion";
+    let x = extract(text);
+    assert!(!x.relevant);
+    let kinds: Vec<(&str, &str)> = x
+        .entities
+        .iter()
+        .map(|e| (e.kind.as_str(), e.normalized.as_str()))
+        .collect();
+    assert!(
+        kinds.contains(&("btc_address", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")),
+        "{kinds:?}"
+    );
+    assert_eq!(x.entities_of("btc_address").count(), 1);
+    assert!(kinds.contains(&("email", "seller@example.invalid")));
+    assert!(kinds.contains(&("telegram", "@car_dealer_01")));
+    assert!(kinds.contains(&(
+        "onion",
+        "2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion"
+    )));
+    for e in &x.entities {
+        assert_eq!(&text[e.span[0]..e.span[1]], e.value);
+    }
+}
+
+#[test]
+fn spans_and_order() {
+    let text = "Glock 19 i CZ 75 B, 9mm, 300 eur";
+    let x = extract(text);
+    let starts: Vec<usize> = x.entities.iter().map(|e| e.span[0]).collect();
+    let mut sorted = starts.clone();
+    sorted.sort_unstable();
+    assert_eq!(starts, sorted);
+    for e in &x.entities {
+        assert_eq!(&text[e.span[0]..e.span[1]], e.value);
+    }
+}
+
+#[test]
+fn large_input_is_chunked() {
+    let ad = "Prodajem Glock 19, 350 eur, tel 064 123 4567. ";
+    let text = ad.repeat(3 * CHUNK / ad.len());
+    let x = extract(&text);
+    assert!(x.relevant);
+    assert!(x.entities_of("weapon").count() >= 3 * CHUNK / ad.len() - 2);
+}
+
+#[test]
+fn empty_text() {
+    let x = extract("");
+    assert!(!x.relevant);
+    assert!(x.entities.is_empty());
+}
+
+#[test]
+fn bad_packs_name_file_line_and_rule() {
+    let dir = std::env::temp_dir().join(format!("salwatch-rules-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("bad.toml");
+    std::fs::write(
+        &p,
+        "[pack]\nid = \"x\"\nversion = \"1\"\n\n[[rule]]\nid = \"bad.regex\"\nkind = \"weapon\"\npattern = 'glock(\\d'\n",
+    )
+    .unwrap();
+    let err = RuleEngine::load_files(std::slice::from_ref(&p))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bad.toml:6") && err.contains("bad.regex") && err.contains("unclosed"),
+        "{err}"
+    );
+    std::fs::write(&p, "[pack]\nid = \"x\"\nversion = \"1\"\n[[rule]]\nid = \"e\"\nkind = \"cue\"\npattern = 'a*'\n").unwrap();
+    let err = RuleEngine::load_files(std::slice::from_ref(&p))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("empty string"), "{err}");
+    std::fs::write(&p, "[pack]\nid = \"x\"\nversion = \"1\"\n[[rule]]\nid = \"big\"\nkind = \"cue\"\npattern = '(?:\\w{100}){100}'\n").unwrap();
+    let err = RuleEngine::load_files(std::slice::from_ref(&p))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("pathological"), "{err}");
+    std::fs::write(
+        &p,
+        "[pack]\nid = \"x\"\nversion = \"1\"\n[[rule]]\nid = 7\n",
+    )
+    .unwrap();
+    let err = RuleEngine::load_files(std::slice::from_ref(&p))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("bad.toml:5"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn later_pack_overrides_rule_by_id() {
+    let dir = std::env::temp_dir().join(format!("salwatch-rules-ovr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("override.toml");
+    std::fs::write(
+        &p,
+        "[pack]\nid = \"local\"\nversion = \"1\"\n[[rule]]\nid = \"weapon.glock\"\nkind = \"weapon\"\nterms = [\"glock\"]\nfields = { normalized = \"GLOCK-ANY\" }\n",
+    )
+    .unwrap();
+    let e = RuleEngine::with_packs(std::slice::from_ref(&p)).unwrap();
+    let x = e.extract(&Document {
+        id: "o",
+        text: "glock 19",
+        default_region: None,
+    });
+    assert_eq!(
+        x.entities_of("weapon")
+            .next()
+            .map(|e| e.normalized.as_str()),
+        Some("GLOCK-ANY")
+    );
+    assert_eq!(e.packs().len(), 2);
+    assert_eq!(x.rule_packs.len(), 2);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,471 @@
+//! Multilingual normalizer with an offset map back to the original bytes.
+//!
+//! Folding, in order: NFKD compatibility decomposition, lower-casing, removal of combining marks
+//! (diacritics), Latin letters without decomposition (`đ` → `dj`, `ß` → `ss`), invisible
+//! characters dropped, separator obfuscation joined (`g.l.o.c.k`, `G l o c k`), emoji inside
+//! words dropped, Cyrillic transliterated (Serbian/Macedonian rules, so that `пиштољ` and
+//! `pištolj` fold alike) or, inside a word that also holds Latin letters, read as the Latin
+//! letter it looks like (`Glосk` with Cyrillic `о`,`с` → `glock`), Greek look-alikes folded,
+//! leetspeak inside words (`gl0ck` → `glock`, `pi$tol` → `pistol`), and whitespace runs
+//! collapsed to one space (or one newline when the run holds a line break).
+//!
+//! Every byte of the folded text records the byte range of the original character(s) it came
+//! from, so a match in folded text maps back onto the original on char boundaries.
+
+mod chars;
+pub(crate) mod tokenize;
+
+use std::ops::Range;
+
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+use chars::Class;
+pub use tokenize::{Token, tokenize, vocabulary_canonical};
+
+/// Folded text plus, for every byte of it, the byte range in the original it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalized {
+    /// The folded text.
+    pub text: String,
+    /// Original start offset of the character each folded byte came from.
+    starts: Vec<u32>,
+    /// Original end offset of the character(s) each folded byte came from.
+    ends: Vec<u32>,
+    /// Length of the original text in bytes.
+    original_len: usize,
+}
+
+impl Normalized {
+    /// Maps a byte range of the folded text back onto the original text. The result always
+    /// lies inside the original and starts and ends on its char boundaries; an empty or
+    /// out-of-range input maps to an empty range.
+    pub fn original_range(&self, range: Range<usize>) -> Range<usize> {
+        let len = self.text.len();
+        if range.start >= len {
+            return self.original_len..self.original_len;
+        }
+        let start = self.starts[range.start] as usize;
+        if range.end <= range.start {
+            return start..start;
+        }
+        let end = self.ends[range.end.min(len) - 1] as usize;
+        start..end.max(start)
+    }
+
+    /// Length in bytes of the original text.
+    pub fn original_len(&self) -> usize {
+        self.original_len
+    }
+}
+
+/// One original character (plus any combining marks after it) and what it folds to.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    start: u32,
+    end: u32,
+    class: Class,
+    out_start: u32,
+    out_len: u32,
+}
+
+/// Working state: units and the arena holding their folded output.
+struct Folder {
+    units: Vec<Unit>,
+    arena: String,
+}
+
+fn off(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Folder {
+    fn out(&self, u: &Unit) -> &str {
+        &self.arena[u.out_start as usize..(u.out_start + u.out_len) as usize]
+    }
+
+    fn first(&self, i: usize) -> char {
+        self.out(&self.units[i]).chars().next().unwrap_or(' ')
+    }
+
+    fn set_out(&mut self, i: usize, s: &str) {
+        let start = off(self.arena.len());
+        self.arena.push_str(s);
+        self.units[i].out_start = start;
+        self.units[i].out_len = off(s.len());
+    }
+
+    fn push_unit(&mut self, start: usize, end: usize, class: Class, out: &str) {
+        let out_start = off(self.arena.len());
+        self.arena.push_str(out);
+        self.units.push(Unit {
+            start: off(start),
+            end: off(end),
+            class,
+            out_start,
+            out_len: off(out.len()),
+        });
+    }
+
+    /// Step 1: fold every character on its own.
+    fn fold_chars(&mut self, text: &str) {
+        for (i, c) in text.char_indices() {
+            let end = i + c.len_utf8();
+            if c.is_ascii() {
+                let (class, out) = match c {
+                    'A'..='Z' | 'a'..='z' => (Class::Letter, c.to_ascii_lowercase()),
+                    '0'..='9' => (Class::Digit, c),
+                    '@' | '$' => (Class::LeetSym, c),
+                    '\n' => (Class::Space, '\n'),
+                    _ if c.is_ascii_whitespace() || c.is_ascii_control() => (Class::Space, ' '),
+                    _ => (Class::Punct, c),
+                };
+                let mut buf = [0u8; 4];
+                self.push_unit(i, end, class, out.encode_utf8(&mut buf));
+                continue;
+            }
+            if chars::is_invisible(c) {
+                continue;
+            }
+            if is_combining_mark(c) {
+                if let Some(last) = self.units.last_mut() {
+                    last.end = off(end);
+                }
+                continue;
+            }
+            if c.is_whitespace() || c.is_control() {
+                let out = if matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
+                    "\n"
+                } else {
+                    " "
+                };
+                self.push_unit(i, end, Class::Space, out);
+                continue;
+            }
+            if matches!(c, 'ѓ' | 'Ѓ' | 'ќ' | 'Ќ') {
+                // Macedonian letters whose decomposition (г/к + acute) would lose them.
+                let lower = if matches!(c, 'ѓ' | 'Ѓ') { "ѓ" } else { "ќ" };
+                self.push_unit(i, end, Class::Cyrillic, lower);
+                continue;
+            }
+            let out_start = self.arena.len();
+            let arena = &mut self.arena;
+            decompose_compatible(c, |d| {
+                for l in d.to_lowercase() {
+                    decompose_compatible(l, |e| fold_one(e, arena));
+                }
+            });
+            let out = &self.arena[out_start..];
+            let class = match out.chars().next() {
+                None => Class::Drop,
+                Some(f) => classify(f),
+            };
+            self.units.push(Unit {
+                start: off(i),
+                end: off(end),
+                class,
+                out_start: off(out_start),
+                out_len: off(self.arena.len() - out_start),
+            });
+        }
+    }
+
+    fn wordish(&self, i: usize) -> bool {
+        matches!(
+            self.units[i].class,
+            Class::Letter | Class::Cyrillic | Class::Digit | Class::LeetSym
+        )
+    }
+
+    fn single(&self, i: usize) -> bool {
+        self.wordish(i)
+            && (i == 0 || !self.wordish(i - 1))
+            && (i + 1 == self.units.len() || !self.wordish(i + 1))
+    }
+
+    /// Step 2: join single letters split by separators (`g.l.o.c.k`, `G l o c k`, `g🔫l🔫o🔫c🔫k`).
+    fn join_separated(&mut self) {
+        let n = self.units.len();
+        let mut singles = Vec::new();
+        let mut i = 0;
+        while i < n {
+            if !self.single(i) {
+                i += 1;
+                continue;
+            }
+            singles.clear();
+            singles.push(i);
+            let mut j = i + 1;
+            loop {
+                let mut k = j;
+                let mut puncts = 0;
+                let mut ok = true;
+                while k < n {
+                    let u = self.units[k];
+                    let f = self.first(k);
+                    match u.class {
+                        Class::Space if f != '\n' => {}
+                        Class::Symbol => {}
+                        Class::Punct if chars::is_letter_separator(f) => puncts += 1,
+                        _ => break,
+                    }
+                    if f == '\n' {
+                        ok = false;
+                    }
+                    k += 1;
+                }
+                if ok && k > j && k < n && puncts <= 3 && self.single(k) {
+                    singles.push(k);
+                    j = k + 1;
+                } else {
+                    break;
+                }
+            }
+            let letters = singles
+                .iter()
+                .filter(|&&s| matches!(self.units[s].class, Class::Letter | Class::Cyrillic))
+                .count();
+            let last = *singles.last().unwrap_or(&i);
+            if singles.len() >= 4 && letters >= 3 {
+                for k in i..=last {
+                    if !self.wordish(k) {
+                        self.units[k].class = Class::Drop;
+                    }
+                }
+            }
+            i = last + 1;
+        }
+    }
+
+    /// Step 3: emoji between two letters vanish, elsewhere they read as a space.
+    fn resolve_symbols(&mut self) {
+        let n = self.units.len();
+        let is_letter = |c: Class| matches!(c, Class::Letter | Class::Cyrillic);
+        // For each unit: is the nearest live non-symbol unit after it a letter?
+        let mut letter_after = vec![false; n];
+        let mut seen = false;
+        for k in (0..n).rev() {
+            letter_after[k] = seen;
+            match self.units[k].class {
+                Class::Drop | Class::Symbol => {}
+                c => seen = is_letter(c),
+            }
+        }
+        let mut letter_before = false;
+        for (k, &after) in letter_after.iter().enumerate() {
+            match self.units[k].class {
+                Class::Drop => {}
+                Class::Symbol => {
+                    if letter_before && after {
+                        self.units[k].class = Class::Drop;
+                    } else {
+                        self.units[k].class = Class::Space;
+                        self.set_out(k, " ");
+                        letter_before = false;
+                    }
+                }
+                c => letter_before = is_letter(c),
+            }
+        }
+    }
+
+    /// Step 4: per word, Cyrillic transliteration or look-alikes, then leetspeak.
+    fn fold_words(&mut self) {
+        let n = self.units.len();
+        let mut word: Vec<usize> = Vec::new();
+        let mut i = 0;
+        while i < n {
+            word.clear();
+            while i < n {
+                match self.units[i].class {
+                    Class::Drop => {}
+                    Class::Letter | Class::Cyrillic | Class::Digit | Class::LeetSym => word.push(i),
+                    _ => break,
+                }
+                i += 1;
+            }
+            if word.is_empty() {
+                i += 1;
+                continue;
+            }
+            self.fold_word(&mut word);
+        }
+    }
+
+    fn fold_word(&mut self, word: &mut Vec<usize>) {
+        // `@`/`$` at a word's edge are punctuation (handles, prices), not letters.
+        while let Some(&k) = word.first() {
+            if self.units[k].class != Class::LeetSym {
+                break;
+            }
+            self.units[k].class = Class::Punct;
+            word.remove(0);
+        }
+        while let Some(&k) = word.last() {
+            if self.units[k].class != Class::LeetSym {
+                break;
+            }
+            self.units[k].class = Class::Punct;
+            word.pop();
+        }
+        let has_latin = word
+            .iter()
+            .any(|&k| self.units[k].class == Class::Letter && self.first(k).is_alphabetic());
+        for &k in word.iter() {
+            if self.units[k].class != Class::Cyrillic {
+                continue;
+            }
+            let c = self.first(k);
+            let mapped = if has_latin {
+                chars::cyrillic_lookalike(c).or_else(|| chars::cyrillic_translit(c))
+            } else {
+                chars::cyrillic_translit(c)
+            };
+            if let Some(m) = mapped {
+                self.set_out(k, m);
+                self.units[k].class = if m.is_empty() {
+                    Class::Drop
+                } else {
+                    Class::Letter
+                };
+            }
+        }
+        word.retain(|&k| self.units[k].class != Class::Drop);
+        let letters: usize = word
+            .iter()
+            .filter(|&&k| matches!(self.units[k].class, Class::Letter | Class::Cyrillic))
+            .map(|&k| self.out(&self.units[k]).chars().count())
+            .sum();
+        if letters < 3 {
+            return;
+        }
+        let is_letter =
+            |f: &Self, k: usize| matches!(f.units[k].class, Class::Letter | Class::Cyrillic);
+        let mut any = false;
+        for (p, &k) in word.iter().enumerate() {
+            if !matches!(self.units[k].class, Class::Digit | Class::LeetSym) {
+                continue;
+            }
+            let single = self.units[k].out_len == 1;
+            let leetable = single && chars::leet(self.first(k), false).is_some();
+            let inside = p > 0
+                && p + 1 < word.len()
+                && is_letter(self, word[p - 1])
+                && is_letter(self, word[p + 1]);
+            if !(leetable && inside) {
+                return;
+            }
+            any = true;
+        }
+        if !any {
+            return;
+        }
+        for p in 0..word.len() {
+            let k = word[p];
+            if !matches!(self.units[k].class, Class::Digit | Class::LeetSym) {
+                continue;
+            }
+            let next_vowel = word
+                .get(p + 1)
+                .is_some_and(|&nk| matches!(self.first(nk), 'a' | 'e' | 'i' | 'o' | 'u'));
+            if let Some(l) = chars::leet(self.first(k), next_vowel) {
+                let mut buf = [0u8; 4];
+                let s: &str = l.encode_utf8(&mut buf);
+                let s = s.to_owned();
+                self.set_out(k, &s);
+                self.units[k].class = Class::Letter;
+            }
+        }
+    }
+
+    /// Step 5: the folded text and its offset map; whitespace runs collapse to one.
+    fn emit(self, original_len: usize) -> Normalized {
+        let mut text = String::with_capacity(self.arena.len());
+        let mut starts = Vec::with_capacity(self.arena.len());
+        let mut ends = Vec::with_capacity(self.arena.len());
+        let mut i = 0;
+        let n = self.units.len();
+        while i < n {
+            let u = self.units[i];
+            if u.class == Class::Drop {
+                i += 1;
+                continue;
+            }
+            if u.class == Class::Space {
+                // Collapse the run; a newline anywhere in it wins.
+                let mut j = i;
+                let mut newline = false;
+                let mut last = i;
+                while j < n && matches!(self.units[j].class, Class::Space | Class::Drop) {
+                    if self.units[j].class == Class::Space {
+                        newline |= self.out(&self.units[j]) == "\n";
+                        last = j;
+                    }
+                    j += 1;
+                }
+                text.push(if newline { '\n' } else { ' ' });
+                starts.push(u.start);
+                ends.push(self.units[last].end);
+                i = j;
+                continue;
+            }
+            let out = self.out(&u);
+            text.push_str(out);
+            for _ in 0..out.len() {
+                starts.push(u.start);
+                ends.push(u.end);
+            }
+            i += 1;
+        }
+        Normalized {
+            text,
+            starts,
+            ends,
+            original_len,
+        }
+    }
+}
+
+/// Folds one decomposed, lower-cased character into the arena.
+fn fold_one(e: char, arena: &mut String) {
+    if is_combining_mark(e) || chars::is_invisible(e) {
+        return;
+    }
+    if let Some(s) = chars::latin_special(e) {
+        arena.push_str(s);
+    } else if let Some(g) = chars::greek_lookalike(e) {
+        arena.push(g);
+    } else if e.is_whitespace() {
+        arena.push(' ');
+    } else {
+        arena.push(e);
+    }
+}
+
+/// Class of a unit from its first folded character.
+fn classify(f: char) -> Class {
+    match f {
+        '0'..='9' => Class::Digit,
+        '@' | '$' => Class::LeetSym,
+        _ if chars::is_cyrillic(f) && f.is_alphabetic() => Class::Cyrillic,
+        _ if f.is_alphanumeric() => Class::Letter,
+        _ if f.is_whitespace() => Class::Space,
+        _ if chars::is_punct(f) => Class::Punct,
+        _ => Class::Symbol,
+    }
+}
+
+/// Folds `text` for matching and searching (see the module documentation for the steps).
+pub fn normalize(text: &str) -> Normalized {
+    let mut folder = Folder {
+        units: Vec::with_capacity(text.len()),
+        arena: String::with_capacity(text.len() + 16),
+    };
+    folder.fold_chars(text);
+    folder.join_separated();
+    folder.resolve_symbols();
+    folder.fold_words();
+    folder.emit(text.len())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,137 @@
+use proptest::prelude::*;
+
+use super::*;
+
+fn fold(s: &str) -> String {
+    normalize(s).text
+}
+
+#[test]
+fn folds_case_diacritics_and_scripts() {
+    assert_eq!(fold("Pištolj ČZ"), "pistolj cz");
+    assert_eq!(fold("Продавам пиштол Глок 19"), "prodavam pistol glok 19");
+    assert_eq!(fold("пиштољ"), "pistolj");
+    assert_eq!(
+        fold("Ђорђе ћерка џак љубав њива ѓавол ќерка ѕид"),
+        "djordje cerka dzak ljubav njiva gjavol kjerka dzid"
+    );
+    // Single letters in a row are read as one obfuscated word.
+    assert_eq!(fold("ћ џ љ њ"), "cdzljnj");
+    assert_eq!(fold("pistoletë çmimi"), "pistolete cmimi");
+    assert_eq!(fold("Schalldämpfer Straße"), "schalldampfer strasse");
+    assert_eq!(fold("ＧＬＯＣＫ"), "glock");
+}
+
+#[test]
+fn folds_obfuscation() {
+    assert_eq!(fold("gl0ck"), "glock");
+    assert_eq!(fold("p1stol"), "pistol");
+    assert_eq!(fold("pi$tol"), "pistol");
+    assert_eq!(fold("G l o c k 19"), "glock 19");
+    assert_eq!(fold("g.l.o.c.k"), "glock");
+    assert_eq!(fold("g-l-0-c-k"), "glock");
+    assert_eq!(fold("gl🔫ock"), "glock");
+    assert_eq!(fold("g\u{200B}lock"), "glock");
+    // Cyrillic look-alikes inside a Latin word read as Latin.
+    assert_eq!(fold("Glосk"), "glock");
+    // Greek look-alikes.
+    assert_eq!(fold("GLΟCK"), "glock");
+}
+
+#[test]
+fn keeps_numbers_models_and_handles() {
+    assert_eq!(
+        fold("AK-47 m4a1 M70 gen4 c4 9x19mm 7.62x39"),
+        "ak-47 m4a1 m70 gen4 c4 9x19mm 7.62x39"
+    );
+    assert_eq!(fold("350e 070 123 456"), "350e 070 123 456");
+    assert_eq!(fold("@seller $350"), "@seller $350");
+    assert_eq!(fold("a  b\t\tc"), "a b c");
+    assert_eq!(fold("350 e re"), "350 e re");
+}
+
+#[test]
+fn maps_back_to_original() {
+    let src = "Продавам Глок 19";
+    let n = normalize(src);
+    let at = n.text.find("glok").unwrap();
+    let r = n.original_range(at..at + 4);
+    assert_eq!(&src[r], "Глок");
+    let src = "x G l o c k y";
+    let n = normalize(src);
+    let at = n.text.find("glock").unwrap();
+    assert_eq!(&src[n.original_range(at..at + 5)], "G l o c k");
+    let src = "café";
+    let n = normalize("cafe\u{301}");
+    assert_eq!(n.text, "cafe");
+    assert_eq!(n.original_range(3..4), 3..6);
+    assert_eq!(normalize(src).original_range(10..12), 5..5);
+}
+
+#[test]
+fn tokenizer_meets_across_languages() {
+    let toks = |s: &str| tokenize(s).into_iter().map(|t| t.text).collect::<Vec<_>>();
+    for q in ["Глок", "glok", "gl0ck", "G l o c k", "GLOCK"] {
+        assert_eq!(toks(q), ["glock"], "{q}");
+    }
+    for q in [
+        "пиштол",
+        "пиштољ",
+        "pištolj",
+        "pistoletë",
+        "pistolj",
+        "pishtol",
+        "pištolja",
+    ] {
+        assert_eq!(toks(q), ["pistol"], "{q}");
+    }
+    for q in ["пушка", "puška", "pushkë"] {
+        assert_eq!(toks(q), ["rifle"], "{q}");
+    }
+    for q in ["kalašnjikov", "kallashnikov", "калашников"] {
+        assert_eq!(toks(q), ["kalashnikov"], "{q}");
+    }
+    for q in ["municija", "муниција", "municion"] {
+        assert_eq!(toks(q), ["ammunition"], "{q}");
+    }
+    for q in ["bomba", "бомба", "bombë"] {
+        assert_eq!(toks(q), ["grenade"], "{q}");
+    }
+    let t = tokenize("Продавам Глок 19, 7.62x39");
+    assert_eq!(
+        t.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(),
+        ["prodavam", "glock", "19", "7.62x39"]
+    );
+    assert_eq!(t[1].span, 17..25);
+}
+
+proptest! {
+    #[test]
+    fn offsets_stay_on_char_boundaries(s in "\\PC{0,40}", a in 0usize..80, b in 0usize..80) {
+        let n = normalize(&s);
+        let (lo, hi) = (a.min(b), a.max(b));
+        let r = n.original_range(lo..hi);
+        prop_assert!(r.start <= r.end && r.end <= s.len());
+        prop_assert!(s.is_char_boundary(r.start) && s.is_char_boundary(r.end));
+    }
+
+    #[test]
+    fn normalizing_twice_changes_nothing(s in "\\PC{0,40}") {
+        let once = normalize(&s).text;
+        prop_assert_eq!(normalize(&once).text, once.clone());
+    }
+
+    #[test]
+    fn idempotent_on_ad_like_text(s in "[a-zA-Z0-9 .@$\\-ščćžđЀ-ӿ🔫]{0,40}") {
+        let once = normalize(&s).text;
+        prop_assert_eq!(normalize(&once).text, once.clone());
+    }
+
+    #[test]
+    fn tokens_map_inside_original(s in "\\PC{0,40}") {
+        for t in tokenize(&s) {
+            prop_assert!(t.span.end <= s.len());
+            prop_assert!(s.is_char_boundary(t.span.start) && s.is_char_boundary(t.span.end));
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Price amounts as sellers write them: `350`, `1.200`, `1,200`, `1 200`, `350,00`, `0.05`.
+
+/// Parses an amount. With both `.` and `,` the last one is the decimal mark; with one of them,
+/// a single mark followed by exactly three digits is a thousands separator unless `decimals_likely`
+/// (crypto amounts), and several marks are thousands separators.
+pub(crate) fn parse_amount(s: &str, decimals_likely: bool) -> Option<f64> {
+    let compact: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\'')
+        .collect();
+    if compact.is_empty() || !compact.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let dots = compact.matches('.').count();
+    let commas = compact.matches(',').count();
+    let canonical = match (dots, commas) {
+        (0, 0) => compact,
+        (_, 0) | (0, _) => {
+            let mark = if dots > 0 { '.' } else { ',' };
+            let n = dots + commas;
+            let after = compact.rsplit(mark).next().map_or(0, str::len);
+            if n > 1 || (after == 3 && !decimals_likely) {
+                compact.replace(mark, "")
+            } else {
+                compact.replace(mark, ".")
+            }
+        }
+        _ => {
+            let last_dot = compact.rfind('.').unwrap_or(0);
+            let last_comma = compact.rfind(',').unwrap_or(0);
+            if last_dot > last_comma {
+                compact.replace(',', "")
+            } else {
+                compact.replace('.', "").replace(',', ".")
+            }
+        }
+    };
+    canonical.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// `350` for whole amounts, `0.05` otherwise.
+pub(crate) fn format_amount(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts() {
+        assert_eq!(parse_amount("350", false), Some(350.0));
+        assert_eq!(parse_amount("1.200", false), Some(1200.0));
+        assert_eq!(parse_amount("1,200", false), Some(1200.0));
+        assert_eq!(parse_amount("1 200", false), Some(1200.0));
+        assert_eq!(parse_amount("1.200,50", false), Some(1200.5));
+        assert_eq!(parse_amount("1,200.50", false), Some(1200.5));
+        assert_eq!(parse_amount("350,00", false), Some(350.0));
+        assert_eq!(parse_amount("0.005", true), Some(0.005));
+        assert_eq!(parse_amount("1.000.000", false), Some(1_000_000.0));
+        assert_eq!(parse_amount("", false), None);
+        assert_eq!(format_amount(350.0), "350");
+        assert_eq!(format_amount(0.05), "0.05");
+    }
+}

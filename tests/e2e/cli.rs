@@ -1,0 +1,148 @@
+//! The command surface without a crawl: extract's contract, init, exit codes, help.
+
+use serde_json::Value;
+
+use crate::harness::{ok, run, run_with_stdin};
+
+#[test]
+fn extract_follows_the_ndjson_contract_for_a_macedonian_ad() {
+    let text = "Продавам пиштол Глок 19, 350 евра, тел 070 123 456";
+    let out = run_with_stdin(&["extract", "--region", "MK"], Some(text.as_bytes()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "one object per document: {stdout}");
+    let x: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(x["id"], "stdin");
+    assert_eq!(x["relevant"], true);
+    assert_eq!(x["rule_pack"]["id"], "salw-core");
+    assert!(
+        x["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "firearm/pistol")
+    );
+    let entities = x["entities"].as_array().unwrap();
+    let find = |kind: &str| {
+        entities
+            .iter()
+            .find(|e| e["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} entity in {stdout}"))
+    };
+    assert_eq!(find("weapon")["normalized"], "Glock 19");
+    assert_eq!(find("price")["normalized"], "350 EUR");
+    let phone = find("phone");
+    assert_eq!(phone["normalized"], "+38970123456");
+    // spans are byte ranges into the original text
+    let span = phone["span"].as_array().unwrap();
+    let (start, end) = (
+        span[0].as_u64().unwrap() as usize,
+        span[1].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[start..end], phone["value"].as_str().unwrap());
+}
+
+#[test]
+fn extract_reads_ndjson_in_order_and_keeps_ids() {
+    let input = concat!(
+        r#"{"id": "a", "text": "Prodajem pištolj za silikon, nov, 800 din"}"#,
+        "\n",
+        r#"{"id": "b", "text": "Shes pistoletë gl0ck 17 me municion, çmimi 350e"}"#,
+        "\n"
+    );
+    let out = run_with_stdin(&["extract", "--input", "ndjson"], Some(input.as_bytes()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0]["id"], "a");
+    assert_eq!(
+        docs[0]["relevant"], false,
+        "a glue gun is not a firearm sale: {}",
+        docs[0]
+    );
+    assert!(
+        !docs[0]["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap_or("").starts_with("firearm")),
+        "{}",
+        docs[0]
+    );
+    assert_eq!(docs[1]["id"], "b");
+    assert_eq!(docs[1]["relevant"], true, "{}", docs[1]);
+}
+
+#[test]
+fn extract_rejects_malformed_ndjson_with_the_line_number() {
+    let out = run_with_stdin(
+        &["extract", "--input", "ndjson"],
+        Some(b"{\"id\": \"a\", \"text\": \"ok\"}\nnot json\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stdin:2"), "{stderr}");
+}
+
+#[test]
+fn init_writes_a_documented_config_and_refuses_to_overwrite_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let ws_str = ws.to_str().unwrap();
+    ok(&["init", ws_str]);
+    let config = std::fs::read_to_string(ws.join("salwatch.toml")).unwrap();
+    assert!(config.contains("[[sites]]"));
+    assert!(ws.join("profiles").is_dir());
+    assert!(ws.join("archive").is_dir());
+    let again = run(&["init", ws_str]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "a second init must not overwrite"
+    );
+    ok(&["init", ws_str, "--force"]);
+}
+
+#[test]
+fn commands_outside_a_workspace_exit_2_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["-w", dir.path().to_str().unwrap(), "search", "glock"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("salwatch init"), "{stderr}");
+}
+
+#[test]
+fn a_broken_config_exits_2_and_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("salwatch.toml"),
+        "[crawl]\nrequests_per_minit = 3\n",
+    )
+    .unwrap();
+    let out = run(&["-w", dir.path().to_str().unwrap(), "crawl"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("salwatch.toml"), "{stderr}");
+    assert!(stderr.contains("requests_per_minit"), "{stderr}");
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    let help = ok(&["search", "--help"]);
+    assert!(help.contains("--entity"));
+    assert!(help.contains("Examples"));
+}

@@ -1,0 +1,242 @@
+//! The whole pipeline on the samples: serve → crawl → archive → rules → index → search.
+//!
+//! Crawling is the expensive part, so one test walks the whole story in order, each step
+//! asserting on real outputs against the planted ground truth.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::harness::{Served, ground_truth, ok, run, search};
+
+fn ids(hits: &[Value]) -> BTreeSet<String> {
+    hits.iter()
+        .map(|h| {
+            h["listing"]["listing_id"]
+                .as_str()
+                .expect("listing_id")
+                .to_owned()
+        })
+        .collect()
+}
+
+fn sites(hits: &[Value]) -> BTreeSet<String> {
+    hits.iter()
+        .map(|h| h["listing"]["site"].as_str().expect("site").to_owned())
+        .collect()
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_str().expect("a string").to_owned())
+        .collect()
+}
+
+fn crawl(ws: &Path) -> String {
+    ok(&["-w", ws.to_str().unwrap(), "crawl"])
+}
+
+#[test]
+fn samples_are_crawled_archived_indexed_and_searchable() {
+    let truth = ground_truth();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let served = Served::start(&ws);
+    assert_eq!(
+        served.sites.len(),
+        4,
+        "four sample sites: {:?}",
+        served.sites
+    );
+
+    // 1. Crawl: every listing page of every site ends up indexed, once.
+    let report = crawl(&ws);
+    assert!(report.contains("Crawled"), "{report}");
+    let all = search(&ws, &[""]);
+    let expected_listings = truth["counts"]["listings"].as_u64().unwrap() as usize;
+    let truth_ids: BTreeSet<String> = truth["listings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            format!(
+                "{}:{}",
+                l["site"].as_str().unwrap(),
+                l["listing_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        ids(&all),
+        truth_ids,
+        "indexed listings differ from the ground truth"
+    );
+    assert_eq!(all.len(), expected_listings);
+
+    // 2. robots.txt is obeyed: the disallowed paths are linked everywhere but never captured.
+    let cdxj = std::fs::read_to_string(ws.join("archive/captures.cdxj")).unwrap();
+    for blocked in ["/login/", "/private/", "/account/"] {
+        assert!(
+            !cdxj.lines().any(|line| line.contains(blocked)),
+            "{blocked} was captured despite robots.txt"
+        );
+    }
+
+    // 3. Cross-script search: a Latin query finds the Macedonian Cyrillic `Глок 19` ad, and a
+    //    Cyrillic query finds the Serbian Latin `pištolj` ads.
+    let glock = ids(&search(&ws, &["glock"]));
+    for id in strings(&truth["required_cases"]["macedonian_cyrillic_glock_19"]) {
+        assert!(
+            glock.contains(&id),
+            "`glock` does not find the Cyrillic ad {id}"
+        );
+    }
+    let pistolj = ids(&search(&ws, &["пиштољ"]));
+    let latin = strings(&truth["required_cases"]["serbian_latin_pistolj"]);
+    assert!(
+        latin.iter().any(|id| pistolj.contains(id)),
+        "`пиштољ` finds none of the Latin `pištolj` ads {latin:?}; found {pistolj:?}"
+    );
+    let gl0ck = ids(&search(&ws, &["пиштол глок"]));
+    for id in strings(&truth["required_cases"]["albanian_pistolete_gl0ck"]) {
+        assert!(
+            gl0ck.contains(&id),
+            "`пиштол глок` does not find the Albanian `pistoletë gl0ck` ad {id}"
+        );
+    }
+
+    // 4. A glue-gun "pistol" is indexed but not classed as a firearm sale.
+    for id in strings(&truth["required_cases"]["glue_gun_negative"]) {
+        let shown: Value = serde_json::from_str(&ok(&[
+            "-w",
+            ws.to_str().unwrap(),
+            "show",
+            &id,
+            "--format",
+            "json",
+        ]))
+        .unwrap();
+        assert_eq!(
+            shown["relevant"], false,
+            "glue gun {id} judged relevant: {shown}"
+        );
+        assert!(
+            !strings(&shown["categories"])
+                .iter()
+                .any(|c| c.starts_with("firearm")),
+            "glue gun {id} has a firearm category: {shown}"
+        );
+        let relevant = ids(&search(&ws, &["silikon", "--relevant"]));
+        assert!(
+            !relevant.contains(&id),
+            "--relevant still shows the glue gun {id}"
+        );
+    }
+
+    // 5. One ad found on two sites: the repost's distinctive words find exactly its cluster.
+    let c01 = &truth["clusters"]["C01"];
+    let term = c01["distinctive_terms"][0].as_str().unwrap();
+    let hits = search(&ws, &[term]);
+    let members: BTreeSet<String> = strings(&c01["members"]).into_iter().collect();
+    assert_eq!(ids(&hits), members, "search {term:?}");
+    assert_eq!(
+        sites(&hits).len(),
+        2,
+        "the repost should be found on two sites"
+    );
+
+    // 6. A seller's phone written three ways links listings on several sites by exact lookup.
+    let a01 = &truth["actors"]["A01"];
+    let phone = a01["shared_identifiers"][0]["normalized"].as_str().unwrap();
+    let hits = search(&ws, &["--entity", &format!("phone:{phone}")]);
+    let members: BTreeSet<String> = strings(&a01["members"]).into_iter().collect();
+    assert!(
+        members.is_subset(&ids(&hits)),
+        "phone {phone}: expected {members:?}, found {:?}",
+        ids(&hits)
+    );
+    assert!(sites(&hits).len() >= 2);
+
+    // 7. Detection quality against the planted truth (a floor, not the target).
+    let relevant = ids(&search(&ws, &["", "--relevant"]));
+    let positives: BTreeSet<String> = truth["listings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["is_positive"] == true)
+        .map(|l| {
+            format!(
+                "{}:{}",
+                l["site"].as_str().unwrap(),
+                l["listing_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let true_pos = relevant.intersection(&positives).count() as f64;
+    let precision = true_pos / relevant.len().max(1) as f64;
+    let recall = true_pos / positives.len().max(1) as f64;
+    eprintln!("relevance on the samples: precision {precision:.3}, recall {recall:.3}");
+    assert!(
+        precision >= 0.9,
+        "precision {precision:.3} (false positives: {:?})",
+        relevant.difference(&positives).collect::<Vec<_>>()
+    );
+    assert!(
+        recall >= 0.9,
+        "recall {recall:.3} (missed: {:?})",
+        positives.difference(&relevant).collect::<Vec<_>>()
+    );
+
+    // 8. Every hit cites its capture, and the archive verifies.
+    for hit in &all {
+        let capture = &hit["listing"]["capture"];
+        assert!(
+            capture["payload_digest"]
+                .as_str()
+                .unwrap()
+                .starts_with("sha256:")
+        );
+        assert!(
+            ws.join("archive")
+                .join(capture["warc_file"].as_str().unwrap())
+                .is_file()
+        );
+    }
+    let verify = run(&["-w", ws.to_str().unwrap(), "archive", "verify"]);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+
+    // 9. A second crawl neither duplicates listings nor loses them.
+    crawl(&ws);
+    let again = search(&ws, &[""]);
+    assert_eq!(
+        ids(&again),
+        truth_ids,
+        "a re-crawl changed the set of listings"
+    );
+
+    // 10. The index is rebuilt from the archive alone with the same results.
+    let before = (
+        ids(&search(&ws, &["glock"])),
+        ids(&search(&ws, &["", "--relevant"])),
+    );
+    std::fs::remove_dir_all(ws.join("index")).unwrap();
+    ok(&["-w", ws.to_str().unwrap(), "index", "rebuild"]);
+    let after = (
+        ids(&search(&ws, &["glock"])),
+        ids(&search(&ws, &["", "--relevant"])),
+    );
+    assert_eq!(
+        before, after,
+        "rebuild from the archive changed the results"
+    );
+    drop(served);
+}
