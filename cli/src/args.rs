@@ -80,6 +80,15 @@ pub enum Command {
     /// The synthetic sample sites.
     #[command(subcommand)]
     Samples(SamplesCommand),
+    /// Rule packs: run their examples, lint them, explain a match, backtest a change.
+    #[command(subcommand)]
+    Rules(crate::commands::rules::RulesCommand),
+    /// Site profiles: see what a profile extracts from a page before crawling with it.
+    #[command(subcommand)]
+    Profile(crate::commands::profile::ProfileCommand),
+    /// Benchmarks and their synthetic inputs (method and results in docs/BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(crate::commands::bench::BenchCommand),
 }
 
 /// `salwatch init`.
@@ -94,13 +103,24 @@ pub struct InitArgs {
 
 /// `salwatch crawl`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct CrawlArgs {
+    /// `status` instead of crawling.
+    #[command(subcommand)]
+    pub action: Option<CrawlAction>,
     /// Crawl only these sites (by name in salwatch.toml); default: all.
     #[arg(long = "site", value_name = "NAME")]
     pub sites: Vec<String>,
     /// Archive only; do not extract or index (run `salwatch index rebuild` later).
     #[arg(long)]
     pub no_index: bool,
+}
+
+/// `salwatch crawl …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CrawlAction {
+    /// Per-site counts, errors by kind, and the next scheduled visit.
+    Status(crate::commands::crawl_status::StatusArgs),
 }
 
 /// Output formats for data.

@@ -68,6 +68,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index(cmd) => commands::index::run(&ctx, cmd).await,
         Command::Archive(cmd) => commands::archive::run(&ctx, cmd),
         Command::Samples(cmd) => commands::samples::run(cmd).await,
+        Command::Rules(cmd) => commands::rules::run(&ctx, cmd).await,
+        Command::Profile(cmd) => commands::profile::run(&ctx, cmd).await,
+        Command::Bench(cmd) => commands::bench::run(&ctx, cmd).await,
     }
 }
 

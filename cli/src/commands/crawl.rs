@@ -7,12 +7,15 @@ use anyhow::Result;
 
 use super::{Context, load_config, rule_engine};
 use crate::UsageError;
-use crate::args::CrawlArgs;
+use crate::args::{CrawlAction, CrawlArgs};
 use crate::pipeline::{PipelineReport, crawl_and_index};
 use crate::progress::CrawlProgress;
 
 /// Crawls the configured sites (or those named with --site), archiving and indexing.
 pub async fn run(ctx: &Context, args: &CrawlArgs) -> Result<ExitCode> {
+    if let Some(CrawlAction::Status(status)) = &args.action {
+        return super::crawl_status::run(ctx, status);
+    }
     let ws = ctx.existing_workspace()?;
     let mut config = load_config(&ws)?;
     if !args.sites.is_empty() {

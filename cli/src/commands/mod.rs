@@ -1,11 +1,15 @@
 //! One module per subcommand; shared plumbing (workspace, configuration, rule engine) here.
 
 pub mod archive;
+pub mod bench;
 pub mod crawl;
+pub mod crawl_status;
 pub mod demo;
 pub mod extract;
 pub mod index;
 pub mod init;
+pub mod profile;
+pub mod rules;
 pub mod samples;
 pub mod search;
 
