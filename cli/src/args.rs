@@ -89,6 +89,17 @@ pub enum Command {
     /// Benchmarks and their synthetic inputs (method and results in docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(crate::commands::bench::BenchCommand),
+    /// Duplicate and reposted listings, grouped into clusters.
+    Dedup(crate::commands::dedup::DedupArgs),
+    /// Actors: site accounts linked by shared identifiers, across sites.
+    Actors(crate::commands::actors::ActorsArgs),
+    /// One actor with every account, identifier and link explained.
+    Actor(crate::commands::actors::ActorArgs),
+    /// Events in time order for a listing, an actor, a query or a case.
+    Timeline(crate::commands::timeline::TimelineArgs),
+    /// Cases: named collections of listings, actors and queries, with an audit log.
+    #[command(subcommand)]
+    Case(crate::commands::case::CaseCommand),
 }
 
 /// `salwatch init`.

@@ -71,6 +71,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(cmd) => commands::rules::run(&ctx, cmd).await,
         Command::Profile(cmd) => commands::profile::run(&ctx, cmd).await,
         Command::Bench(cmd) => commands::bench::run(&ctx, cmd).await,
+        Command::Dedup(args) => commands::dedup::run(&ctx, &args).await,
+        Command::Actors(args) => commands::actors::list(&ctx, &args).await,
+        Command::Actor(args) => commands::actors::show(&ctx, &args).await,
+        Command::Timeline(args) => commands::timeline::run(&ctx, &args).await,
+        Command::Case(cmd) => commands::case::run(&ctx, cmd).await,
     }
 }
 

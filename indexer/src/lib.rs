@@ -23,6 +23,7 @@ pub mod schema;
 pub mod search;
 pub mod shared;
 pub mod store;
+pub mod synth;
 pub mod tokenizer;
 pub mod writer;
 

@@ -1,9 +1,12 @@
 //! One module per subcommand; shared plumbing (workspace, configuration, rule engine) here.
 
+pub mod actors;
 pub mod archive;
 pub mod bench;
+pub mod case;
 pub mod crawl;
 pub mod crawl_status;
+pub mod dedup;
 pub mod demo;
 pub mod extract;
 pub mod index;
@@ -12,6 +15,7 @@ pub mod profile;
 pub mod rules;
 pub mod samples;
 pub mod search;
+pub mod timeline;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -797,113 +797,7 @@ fn older_capture_only_widens_first_seen() {
 }
 
 /// These need the real rules (normalizer, vocabulary, default pack).
-mod with_rules {
-    use std::sync::Arc;
-
-    use salwatch_rules::RuleEngine;
-
-    use super::*;
-
-    fn multilingual(ws: &Workspace) {
-        let items = vec![
-            page(
-                "tregu",
-                "sq1",
-                "Pistoletë Gl0ck 19",
-                "Shes pistoletë gl0ck, çmimi 350€",
-                "350€",
-                1,
-            ),
-            page(
-                "pazar",
-                "mk1",
-                "Пиштол Глок 17",
-                "Продавам пиштол глок, цена 300 евра",
-                "300 евра",
-                2,
-            ),
-            page(
-                "pazar",
-                "mk2",
-                "Велосипед",
-                "Продавам велосипед",
-                "50 евра",
-                3,
-            ),
-        ];
-        let mut ix = Indexer::open_without_rules(ws).unwrap();
-        for p in items {
-            ix.ingest_extracted(&p, extraction(&["firearm/pistol"], &[], Some("B"), vec![]))
-                .unwrap();
-        }
-        ix.commit().unwrap();
-    }
-
-    #[test]
-    fn cyrillic_and_latin_queries_meet() {
-        let (_d, ws) = workspace();
-        multilingual(&ws);
-        let s = Searcher::open(&ws).unwrap();
-        for q in [
-            "пиштол глок",
-            "pistol glock",
-            "Глок",
-            "glock",
-            "pištolj",
-            "p1stol",
-        ] {
-            let mut found = ids(&search(
-                &s,
-                SearchQuery {
-                    text: q.into(),
-                    ..SearchQuery::default()
-                },
-            ));
-            found.sort();
-            assert_eq!(found, ["pazar:mk1", "tregu:sq1"], "query {q:?}");
-        }
-        let r = search(
-            &s,
-            SearchQuery {
-                text: "глок".into(),
-                sites: vec!["tregu".into()],
-                ..SearchQuery::default()
-            },
-        );
-        assert!(
-            r.hits[0].snippet.contains("**gl0ck**"),
-            "{}",
-            r.hits[0].snippet
-        );
-    }
-
-    #[test]
-    fn ingest_runs_the_rules() {
-        let (_d, ws) = workspace();
-        let engine = Arc::new(RuleEngine::default_pack().unwrap());
-        let mut p = page(
-            "pazar",
-            "7",
-            "Glock 19 се продава",
-            "Glock 19, цена 350€, тел 070 123 456",
-            "350€",
-            1,
-        );
-        p.fields.contacts = vec!["070 123 456".into()];
-        let mut ix = Indexer::open(&ws, engine).unwrap();
-        assert_eq!(ix.ingest(&p).unwrap(), IngestOutcome::New);
-        ix.commit().unwrap();
-        let s = Searcher::open(&ws).unwrap();
-        let l = s.listing("pazar:7").unwrap().unwrap();
-        assert!(l.relevant, "{l:?}");
-        assert_eq!(l.price_eur, Some(350.0), "{l:?}");
-        let q = SearchQuery {
-            entity: Some(("phone".into(), "+38970123456".into())),
-            ..SearchQuery::default()
-        };
-        assert_eq!(ids(&search(&s, q)), ["pazar:7"]);
-    }
-}
+mod with_rules;
 
 #[test]
 fn empty_index_answers() {
@@ -912,7 +806,14 @@ fn empty_index_answers() {
     let s = Searcher::open(&ws).unwrap();
     assert_eq!(s.summary().unwrap(), Summary::default());
     for sort in [SortOrder::Relevance, SortOrder::Newest, SortOrder::Price] {
-        let r = search(&s, SearchQuery { sort, facets: true, ..SearchQuery::default() });
+        let r = search(
+            &s,
+            SearchQuery {
+                sort,
+                facets: true,
+                ..SearchQuery::default()
+            },
+        );
         assert_eq!((r.total, r.facets.unwrap()), (0, FacetCounts::default()));
     }
     assert!(s.listing("x:1").unwrap().is_none());
@@ -926,7 +827,8 @@ fn price_sort_across_segments_without_prices() {
     let items = corpus();
     let mut ix = Indexer::open_without_rules(&ws).unwrap();
     // One segment holds only the listing without a price.
-    ix.ingest_extracted(&items[3].0, items[3].1.clone()).unwrap();
+    ix.ingest_extracted(&items[3].0, items[3].1.clone())
+        .unwrap();
     ix.commit().unwrap();
     for (p, e) in &items[..3] {
         ix.ingest_extracted(p, e.clone()).unwrap();
@@ -934,6 +836,31 @@ fn price_sort_across_segments_without_prices() {
     ix.commit().unwrap();
     drop(ix);
     let s = Searcher::open(&ws).unwrap();
-    let r = search(&s, SearchQuery { sort: SortOrder::Price, ..SearchQuery::default() });
+    let r = search(
+        &s,
+        SearchQuery {
+            sort: SortOrder::Price,
+            ..SearchQuery::default()
+        },
+    );
     assert_eq!(ids(&r), ["bazar:2", "bazar:1", "tregu:a", "tregu:b"]);
+}
+
+#[test]
+fn synthetic_corpus_round_trip() {
+    let (_d, ws) = workspace();
+    let items: Vec<_> = crate::synth::listings(3_000, 1).collect();
+    let started = std::time::Instant::now();
+    let stats =
+        rebuild_extracted(&ws, items.iter().cloned().map(Ok::<_, String>), &|_| {}).unwrap();
+    let elapsed = started.elapsed();
+    eprintln!("ingested {} pages in {elapsed:?}", stats.pages);
+    assert_eq!(stats.pages, 3_000);
+    assert!(stats.updated > 0 && stats.new > 2_000, "{stats:?}");
+    let s = Searcher::open(&ws).unwrap();
+    assert_eq!(s.summary().unwrap().listings, stats.new);
+    for (name, q) in crate::synth::bench_queries() {
+        let r = s.search(&q).unwrap();
+        assert!(r.total > 0, "{name}: no hits");
+    }
 }

@@ -1,0 +1,107 @@
+//! Tests that run the real rules: the tokenizer's folding and the default pack.
+
+use std::sync::Arc;
+
+use salwatch_rules::RuleEngine;
+
+use super::*;
+
+fn multilingual(ws: &Workspace) {
+    let items = vec![
+        page(
+            "tregu",
+            "sq1",
+            "Pistoletë Gl0ck 19",
+            "Shes pistoletë gl0ck, çmimi 350€",
+            "350€",
+            1,
+        ),
+        page(
+            "pazar",
+            "mk1",
+            "Пиштол Глок 17",
+            "Продавам пиштол глок, цена 300 евра",
+            "300 евра",
+            2,
+        ),
+        page(
+            "pazar",
+            "mk2",
+            "Велосипед",
+            "Продавам велосипед",
+            "50 евра",
+            3,
+        ),
+    ];
+    let mut ix = Indexer::open_without_rules(ws).unwrap();
+    for p in items {
+        ix.ingest_extracted(&p, extraction(&["firearm/pistol"], &[], Some("B"), vec![]))
+            .unwrap();
+    }
+    ix.commit().unwrap();
+}
+
+#[test]
+fn cyrillic_and_latin_queries_meet() {
+    let (_d, ws) = workspace();
+    multilingual(&ws);
+    let s = Searcher::open(&ws).unwrap();
+    for q in [
+        "пиштол глок",
+        "pistol glock",
+        "Глок",
+        "glock",
+        "pištolj",
+        "p1stol",
+    ] {
+        let mut found = ids(&search(
+            &s,
+            SearchQuery {
+                text: q.into(),
+                ..SearchQuery::default()
+            },
+        ));
+        found.sort();
+        assert_eq!(found, ["pazar:mk1", "tregu:sq1"], "query {q:?}");
+    }
+    let r = search(
+        &s,
+        SearchQuery {
+            text: "глок".into(),
+            sites: vec!["tregu".into()],
+            ..SearchQuery::default()
+        },
+    );
+    assert!(
+        r.hits[0].snippet.contains("**gl0ck**"),
+        "{}",
+        r.hits[0].snippet
+    );
+}
+
+#[test]
+fn ingest_runs_the_rules() {
+    let (_d, ws) = workspace();
+    let engine = Arc::new(RuleEngine::default_pack().unwrap());
+    let mut p = page(
+        "pazar",
+        "7",
+        "Glock 19 се продава",
+        "Glock 19, цена 350€, тел 070 123 456",
+        "350€",
+        1,
+    );
+    p.fields.contacts = vec!["070 123 456".into()];
+    let mut ix = Indexer::open(&ws, engine).unwrap();
+    assert_eq!(ix.ingest(&p).unwrap(), IngestOutcome::New);
+    ix.commit().unwrap();
+    let s = Searcher::open(&ws).unwrap();
+    let l = s.listing("pazar:7").unwrap().unwrap();
+    assert!(l.relevant, "{l:?}");
+    assert_eq!(l.price_eur, Some(350.0), "{l:?}");
+    let q = SearchQuery {
+        entity: Some(("phone".into(), "+38970123456".into())),
+        ..SearchQuery::default()
+    };
+    assert_eq!(ids(&search(&s, q)), ["pazar:7"]);
+}
