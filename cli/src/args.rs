@@ -50,7 +50,17 @@ pub enum Command {
     Init(InitArgs),
     /// Crawl the sites of the workspace's salwatch.toml, archive every capture, extract and index.
     ///
-    /// Resumable: run it again after an interruption and it continues where it stopped.
+    /// Resumable: run it again after an interruption and it continues where it stopped. Ctrl-C
+    /// stops gracefully (fetches in flight finish and are archived, the index commits, the
+    /// summary prints, exit code 130); a second Ctrl-C aborts at once (still resumable).
+    /// Listing, seed and pagination pages are revisited after `recrawl_interval_hours` with
+    /// conditional requests; each revisit is logged as unchanged, changed or gone.
+    ///
+    /// Examples:
+    ///   salwatch -w ws crawl
+    ///   salwatch -w ws crawl --site classifieds --no-index
+    ///   salwatch -w ws crawl --recrawl          # revisit every scheduled page now
+    ///   salwatch -w ws crawl status --format json
     Crawl(CrawlArgs),
     /// Run the rule packs over text, HTML or NDJSON and print extractions (DESIGN.md §3 contract).
     ///
@@ -68,8 +78,20 @@ pub enum Command {
     ///   salwatch search 'glock' --site classifieds --relevant
     ///   salwatch search 'zoraki' --format json
     ///   salwatch search --entity phone:+38970123456
+    ///   salwatch search --entity 'phone:070 123 456' --region MK
+    ///   salwatch search pistol --category firearm/pistol --max-price 500 --sort price
+    ///   salwatch search --since 2026-11-01 --sort newest --facets
+    ///   salwatch search glock --format csv > hits.csv
     Search(SearchArgs),
-    /// Print one listing with its entities and the capture that proves it.
+    /// Print one listing with its entities, its history and every capture that saw it.
+    ///
+    /// History lists first seen, price and text changes, disappearance and reappearance across
+    /// crawls; each capture names the WARC file, offset, record id and payload digest that prove
+    /// it (check them with `salwatch archive verify`).
+    ///
+    /// Examples:
+    ///   salwatch show classifieds:1042
+    ///   salwatch show classifieds:1042 --format json
     Show(ShowArgs),
     /// Index maintenance.
     #[command(subcommand)]
@@ -100,6 +122,11 @@ pub enum Command {
     /// Cases: named collections of listings, actors and queries, with an audit log.
     #[command(subcommand)]
     Case(crate::commands::case::CaseCommand),
+    /// Export a case: a signed evidence package (WACZ), a STIX 2.1 bundle or a MISP event.
+    Export(crate::commands::export::ExportArgs),
+    /// Evidence packages: verify one (hashes, signature, records, custody log).
+    #[command(subcommand)]
+    Evidence(crate::commands::evidence::EvidenceCommand),
 }
 
 /// `salwatch init`.
@@ -125,6 +152,10 @@ pub struct CrawlArgs {
     /// Archive only; do not extract or index (run `salwatch index rebuild` later).
     #[arg(long)]
     pub no_index: bool,
+    /// Revisit every scheduled page now (listing, seed and pagination pages), whatever
+    /// `recrawl_interval_hours` says; conditional requests (ETag/Last-Modified) still apply.
+    #[arg(long)]
+    pub recrawl: bool,
 }
 
 /// `salwatch crawl …` subcommands.
@@ -208,8 +239,15 @@ pub struct SearchArgs {
     #[arg(long = "flag", value_name = "FLAG")]
     pub flags: Vec<String>,
     /// Exact identifier lookup, KIND:VALUE (phone:+38970123456, btc_address:bc1…, telegram:@name).
+    /// The value is folded as the rules fold it: `phone:070 123 456 --region MK` and
+    /// `phone:+389 70 123 456` are the same number, addresses and e-mails match in any case.
     #[arg(long, value_name = "KIND:VALUE")]
     pub entity: Option<String>,
+    /// Region for a phone number typed without its country code in --entity (ISO 3166
+    /// alpha-2: MK, AL, RS, XK …); default: the phone region of the --site, or of every site
+    /// of salwatch.toml when they share one.
+    #[arg(long, value_name = "CC")]
+    pub region: Option<String>,
     /// Only listings the rules judged to be offers (hides airsoft, tools, news …).
     #[arg(long)]
     pub relevant: bool,
@@ -228,7 +266,8 @@ pub struct SearchArgs {
     /// Sort order.
     #[arg(long, value_enum, default_value_t = Sort::Relevance)]
     pub sort: Sort,
-    /// Also count the matching listings per site, category, EU category, flag and language.
+    /// Also count the matching listings per site, category, EU category, flag and language
+    /// (under the table; with --format json the output becomes {total, hits, facets}).
     #[arg(long)]
     pub facets: bool,
     /// Hits to show.
@@ -237,6 +276,10 @@ pub struct SearchArgs {
     /// Hits to skip (paging).
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
+    /// One hit per duplicate cluster (reposts across sites), with the cluster's size and sites
+    /// (see `salwatch dedup`).
+    #[arg(long)]
+    pub collapse: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

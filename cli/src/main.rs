@@ -76,6 +76,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Actor(args) => commands::actors::show(&ctx, &args).await,
         Command::Timeline(args) => commands::timeline::run(&ctx, &args).await,
         Command::Case(cmd) => commands::case::run(&ctx, cmd).await,
+        Command::Export(args) => commands::export::run(&ctx, &args).await,
+        Command::Evidence(cmd) => commands::evidence::run(cmd).await,
     }
 }
 

@@ -2,9 +2,10 @@
 //! writes each capture to the archive, then hands the page to a blocking indexing thread.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, Result};
-use salwatch_crawler::{Config, CrawlStats, Crawler, Page, Workspace};
+use salwatch_crawler::{Config, CrawlStats, Crawler, Page, StopHandle, Workspace};
 use salwatch_indexer::{Indexer, IngestOutcome};
 use salwatch_rules::RuleEngine;
 use serde::Serialize;
@@ -37,6 +38,19 @@ pub struct PipelineReport {
     pub crawl: CrawlStats,
     /// Indexer counters (zero when indexing was off).
     pub ingest: IngestCounts,
+    /// True when Ctrl-C stopped the crawl before its frontier was empty.
+    pub interrupted: bool,
+}
+
+/// How a crawl runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CrawlOptions {
+    /// Extract and index pages as they arrive.
+    pub index: bool,
+    /// Revisit every scheduled page now.
+    pub recrawl: bool,
+    /// Ctrl-C stops gracefully (a second one exits at once with 130).
+    pub handle_ctrl_c: bool,
 }
 
 /// Crawls every site of `config`, indexing as pages arrive unless `index` is false.
@@ -47,7 +61,47 @@ pub async fn crawl_and_index(
     index: bool,
     progress: Arc<CrawlProgress>,
 ) -> Result<PipelineReport> {
+    let options = CrawlOptions {
+        index,
+        ..CrawlOptions::default()
+    };
+    crawl_and_index_with(config, ws, engine, options, progress).await
+}
+
+/// Waits for Ctrl-C: the first stops the crawl gracefully, a second exits at once (130). The
+/// state is crash-safe, so even the abrupt exit resumes with the next `salwatch crawl`.
+fn watch_ctrl_c(stop: StopHandle, interrupted: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        interrupted.store(true, Ordering::SeqCst);
+        eprintln!(
+            "interrupted: finishing the fetches in flight, archiving and committing the index (Ctrl-C again to abort)"
+        );
+        stop.stop();
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("aborted: run `salwatch crawl` again to resume");
+            std::process::exit(130);
+        }
+    })
+}
+
+/// [`crawl_and_index`] with every option.
+pub async fn crawl_and_index_with(
+    config: Config,
+    ws: &Workspace,
+    engine: Arc<RuleEngine>,
+    options: CrawlOptions,
+    progress: Arc<CrawlProgress>,
+) -> Result<PipelineReport> {
+    let index = options.index;
     let crawler = Crawler::new(config, ws).context("cannot start the crawler")?;
+    crawler.force_recrawl(options.recrawl);
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let watcher = options
+        .handle_ctrl_c
+        .then(|| watch_ctrl_c(crawler.stop_handle(), interrupted.clone()));
     let (tx, rx) = mpsc::channel::<Page>(CHANNEL_CAPACITY);
     let indexing = {
         let ws = ws.clone();
@@ -63,7 +117,15 @@ pub async fn crawl_and_index(
         )?;
     let crawl = crawl_result.context("the crawl failed")?;
     progress.finish();
-    Ok(PipelineReport { crawl, ingest })
+    if let Some(w) = watcher {
+        // The crawl is over: stop listening for Ctrl-C.
+        w.abort();
+    }
+    Ok(PipelineReport {
+        crawl,
+        ingest,
+        interrupted: interrupted.load(Ordering::SeqCst),
+    })
 }
 
 fn ingest_loop(

@@ -51,6 +51,9 @@ pub struct Config {
     /// Rule packs.
     #[serde(default)]
     pub rules: RulesConfig,
+    /// The in-process Tor client (`.onion` sites, `route = "tor"`).
+    #[serde(default)]
+    pub tor: crate::fetch::tor::TorConfig,
     /// Sites to crawl.
     #[serde(default)]
     pub sites: Vec<SiteConfig>,
@@ -216,6 +219,30 @@ pub struct SiteConfig {
     /// Per-site override of `crawl.delay_ms`.
     #[serde(default)]
     pub delay_ms: Option<u64>,
+    /// "Session expired" detection for a site crawled with a session (cookie/header): when it
+    /// fires, the site stops with a clear message instead of archiving login pages.
+    #[serde(default)]
+    pub session: Option<SessionConfig>,
+}
+
+/// How a site shows that its session (cookie, token) has expired.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Text that only a logged-out page shows (e.g. "Please log in"); case-insensitive.
+    #[serde(default)]
+    pub expired_markers: Vec<String>,
+    /// Regex on the URL path of the login page: a redirect to it, or a fetch of it, means the
+    /// session is gone.
+    #[serde(default)]
+    pub login_url: Option<String>,
+    /// HTTP statuses that mean the session is gone. Default: 401 and 403.
+    #[serde(default = "default_expired_statuses")]
+    pub statuses: Vec<u16>,
+}
+
+fn default_expired_statuses() -> Vec<u16> {
+    vec![401, 403]
 }
 
 impl Config {
@@ -248,6 +275,7 @@ impl Config {
             path: path.to_path_buf(),
             message,
         };
+        self.tor.check().map_err(&invalid)?;
         let mut names = std::collections::BTreeSet::new();
         for site in &self.sites {
             if site.name.is_empty()
@@ -271,6 +299,14 @@ impl Config {
                 url::Url::parse(seed).map_err(|e| {
                     invalid(format!(
                         "site {:?}: seed {seed:?} is not a URL: {e}",
+                        site.name
+                    ))
+                })?;
+            }
+            if let Some(login) = site.session.as_ref().and_then(|s| s.login_url.as_ref()) {
+                regex::Regex::new(login).map_err(|e| {
+                    invalid(format!(
+                        "site {:?}: session.login_url {login:?}: {e}",
                         site.name
                     ))
                 })?;

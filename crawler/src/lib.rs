@@ -15,14 +15,17 @@
 //! - [`state`]: the SQLite frontier, seen-set and fetch log.
 //! - [`pacer`]: per-host token buckets, delays and back-off.
 //! - [`crawl`]: the scheduler that ties it together.
+//! - [`inspect`]: what a site profile extracts from one page (`salwatch profile test`).
 
 pub mod archive;
 pub mod canon;
 pub mod config;
 pub mod crawl;
 pub mod fetch;
+pub mod inspect;
 pub mod pacer;
 pub mod page;
+pub mod photo;
 pub mod profile;
 pub mod robots;
 pub mod state;
@@ -36,7 +39,7 @@ pub use archive::{ArchiveError, VerifyReport};
 pub use canon::canonicalize;
 pub use config::{Config, SiteConfig};
 pub use crawl::{
-    CrawlError, CrawlEvent, CrawlObserver, CrawlStats, Crawler, NoopObserver, SiteStats,
+    CrawlError, CrawlEvent, CrawlObserver, CrawlStats, Crawler, NoopObserver, SiteStats, StopHandle,
 };
 pub use fetch::{Transport, install_crypto_provider};
 pub use page::{CaptureRef, Page, PageFields, Route};

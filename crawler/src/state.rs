@@ -8,6 +8,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::page::CaptureRef;
 
+mod status;
+pub use status::{CrawlStatus, JobStatus, SiteStatus};
+
 /// Errors of the state database.
 #[derive(Debug, thiserror::Error)]
 #[error("state database {path}: {source}")]
@@ -96,6 +99,23 @@ pub struct FrontierRow {
     pub hops: u32,
     /// Job that claimed it.
     pub job: Option<String>,
+    /// The last capture of this URL, when it is being revisited.
+    pub prev: Option<PrevCapture>,
+}
+
+/// What is known of the last capture of a URL (for conditional re-fetch and change detection).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PrevCapture {
+    /// `WARC-Payload-Digest` of the last 2xx response.
+    pub digest: Option<String>,
+    /// `WARC-Record-ID` of that response.
+    pub record_id: Option<String>,
+    /// Its `WARC-Date` (RFC 3339).
+    pub captured_at: Option<String>,
+    /// Its `ETag` header.
+    pub etag: Option<String>,
+    /// Its `Last-Modified` header.
+    pub last_modified: Option<String>,
 }
 
 /// One fetch log entry.
@@ -117,6 +137,26 @@ pub struct FetchLogEntry {
     pub elapsed_ms: u64,
     /// The capture, if archived.
     pub capture: Option<CaptureRef>,
+    /// Change event for timelines: `new`, `unchanged`, `changed` or `gone` (see [`event`]).
+    pub event: Option<&'static str>,
+    /// Validators of a 2xx response (ETag, Last-Modified), kept for the next conditional fetch.
+    pub validators: Option<(Option<String>, Option<String>)>,
+    /// When the URL is due again (re-crawl schedule), RFC 3339 UTC.
+    pub next_visit: Option<String>,
+    /// `WARC-Date` of the capture (RFC 3339), stored with the validators.
+    pub captured_at: Option<String>,
+}
+
+/// Change events of the fetch log (column `event`), for timelines.
+pub mod event {
+    /// First capture of the URL.
+    pub const NEW: &str = "new";
+    /// Revisited: 304 Not Modified, or the same payload digest as the last capture.
+    pub const UNCHANGED: &str = "unchanged";
+    /// Revisited: a different payload digest (a new capture).
+    pub const CHANGED: &str = "changed";
+    /// Revisited: 404 or 410 (the listing is gone).
+    pub const GONE: &str = "gone";
 }
 
 /// A fetch log outcome: HTTP status (if a response arrived) and error class (if it failed).
@@ -143,6 +183,12 @@ CREATE TABLE IF NOT EXISTS crawl_frontier (
   job TEXT,
   added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
   updated_at TEXT,
+  etag TEXT,
+  last_modified TEXT,
+  digest TEXT,
+  record_id TEXT,
+  captured_at TEXT,
+  next_visit TEXT,
   UNIQUE(site, url)
 );
 CREATE INDEX IF NOT EXISTS crawl_frontier_next ON crawl_frontier(site, state, priority DESC, depth, id);
@@ -161,7 +207,8 @@ CREATE TABLE IF NOT EXISTS crawl_fetch_log (
   warc_offset INTEGER,
   warc_length INTEGER,
   record_id TEXT,
-  payload_digest TEXT
+  payload_digest TEXT,
+  event TEXT
 );
 CREATE INDEX IF NOT EXISTS crawl_fetch_log_url ON crawl_fetch_log(site, url);
 CREATE TABLE IF NOT EXISTS crawl_jobs (
@@ -192,6 +239,7 @@ impl State {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
+        migrate(&conn).map_err(err)?;
         Ok(Self {
             conn,
             path: path.to_path_buf(),
@@ -225,6 +273,32 @@ impl State {
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
+    }
+
+    /// Jobs that started but never finished (killed), other than `except`, oldest first.
+    pub fn unfinished_jobs(&self, except: &str) -> Result<Vec<String>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT job FROM crawl_jobs WHERE finished_at IS NULL AND job != ?1 ORDER BY started_at, rowid")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![except], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Closes killed jobs whose captures `by` completed and handed downstream again.
+    pub fn close_interrupted_jobs(&self, jobs: &[String], by: &str) -> Result<(), StateError> {
+        let stats = serde_json::json!({ "interrupted": true, "completed_by": by }).to_string();
+        for job in jobs {
+            self.conn
+                .execute(
+                    "UPDATE crawl_jobs SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), stats = ?2 WHERE job = ?1 AND finished_at IS NULL",
+                    params![job, stats],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
     }
 
     /// Records that a job writes into a WARC file (before the first capture lands in it).
@@ -283,10 +357,10 @@ impl State {
         images_only: bool,
     ) -> Result<Option<FrontierRow>, StateError> {
         let sql = if images_only {
-            "SELECT id, site, url, depth, priority, kind, referrer, hops, job FROM crawl_frontier
+            "SELECT id, site, url, depth, priority, kind, referrer, hops, job, digest, record_id, captured_at, etag, last_modified FROM crawl_frontier
              WHERE site = ?1 AND state = 'queued' AND kind = 'image' ORDER BY priority DESC, depth, id LIMIT 1"
         } else {
-            "SELECT id, site, url, depth, priority, kind, referrer, hops, job FROM crawl_frontier
+            "SELECT id, site, url, depth, priority, kind, referrer, hops, job, digest, record_id, captured_at, etag, last_modified FROM crawl_frontier
              WHERE site = ?1 AND state = 'queued' ORDER BY priority DESC, depth, id LIMIT 1"
         };
         let row = self
@@ -311,7 +385,7 @@ impl State {
     pub fn in_flight(&self) -> Result<Vec<FrontierRow>, StateError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, site, url, depth, priority, kind, referrer, hops, job FROM crawl_frontier WHERE state = 'in_flight' ORDER BY id")
+            .prepare("SELECT id, site, url, depth, priority, kind, referrer, hops, job, digest, record_id, captured_at, etag, last_modified FROM crawl_frontier WHERE state = 'in_flight' ORDER BY id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], row_to_frontier)
@@ -363,9 +437,25 @@ impl State {
         )
         .map_err(err)?;
         let c = log.capture.as_ref();
+        if let Some((etag, last_modified)) = &log.validators
+            && let Some(c) = c
+        {
+            tx.execute(
+                "UPDATE crawl_frontier SET etag = ?2, last_modified = ?3, digest = ?4, record_id = ?5, captured_at = ?6 WHERE id = ?1",
+                params![row.id, etag, last_modified, c.payload_digest, c.record_id, log.captured_at],
+            )
+            .map_err(err)?;
+        }
+        if let Some(next) = &log.next_visit {
+            tx.execute(
+                "UPDATE crawl_frontier SET next_visit = ?2 WHERE id = ?1",
+                params![row.id, next],
+            )
+            .map_err(err)?;
+        }
         tx.execute(
-            "INSERT INTO crawl_fetch_log(job, site, url, status, error_class, error, bytes, elapsed_ms, warc_file, warc_offset, warc_length, record_id, payload_digest)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            "INSERT INTO crawl_fetch_log(job, site, url, status, error_class, error, bytes, elapsed_ms, warc_file, warc_offset, warc_length, record_id, payload_digest, event)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 job,
                 log.site,
@@ -380,6 +470,7 @@ impl State {
                 c.map(|c| c.length as i64),
                 c.map(|c| c.record_id.clone()),
                 c.map(|c| c.payload_digest.clone()),
+                log.event,
             ],
         )
         .map_err(err)?;
@@ -404,6 +495,32 @@ impl State {
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
+    }
+
+    /// Queues again the fetched page rows of `site` whose `next_visit` has come (all scheduled
+    /// rows when `force`); returns how many. A revisit keeps the row's priority.
+    pub fn schedule_due(&self, site: &str, now: &str, force: bool) -> Result<u64, StateError> {
+        self.conn
+            .execute(
+                "UPDATE crawl_frontier SET state = 'queued', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                 WHERE site = ?1 AND state IN ('done', 'failed') AND kind = 'page' AND next_visit IS NOT NULL
+                   AND (?3 OR next_visit <= ?2)",
+                params![site, now, force],
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Change events of one URL, oldest first.
+    pub fn events_of(&self, site: &str, url: &str) -> Result<Vec<String>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT event FROM crawl_fetch_log WHERE site = ?1 AND url = ?2 AND event IS NOT NULL ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![site, url], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
     /// Number of frontier rows of a site in a state.
@@ -457,6 +574,34 @@ impl State {
     }
 }
 
+/// Columns added after the first schema; added in place to older databases.
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("crawl_frontier", "etag TEXT"),
+    ("crawl_frontier", "last_modified TEXT"),
+    ("crawl_frontier", "digest TEXT"),
+    ("crawl_frontier", "record_id TEXT"),
+    ("crawl_frontier", "captured_at TEXT"),
+    ("crawl_frontier", "next_visit TEXT"),
+    ("crawl_fetch_log", "event TEXT"),
+];
+
+fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
+    for (table, column) in MIGRATIONS {
+        let name = column.split(' ').next().unwrap_or(column);
+        let exists: bool = conn.query_row(
+            &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+            params![name],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column}"))?;
+        }
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS crawl_frontier_due ON crawl_frontier(site, state, next_visit)",
+    )
+}
+
 fn insert_urls(conn: &Connection, site: &str, urls: &[NewUrl]) -> Result<u64, rusqlite::Error> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO crawl_frontier(site, url, depth, priority, kind, referrer, hops) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -487,6 +632,16 @@ fn row_to_frontier(r: &rusqlite::Row<'_>) -> Result<FrontierRow, rusqlite::Error
         referrer: r.get(6)?,
         hops: r.get(7)?,
         job: r.get(8)?,
+        prev: {
+            let p = PrevCapture {
+                digest: r.get(9)?,
+                record_id: r.get(10)?,
+                captured_at: r.get(11)?,
+                etag: r.get(12)?,
+                last_modified: r.get(13)?,
+            };
+            (p != PrevCapture::default()).then_some(p)
+        },
     })
 }
 

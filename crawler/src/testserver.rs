@@ -55,6 +55,7 @@ impl Reply {
 pub struct TestServer {
     pub base: String,
     hits: Arc<Mutex<HashMap<String, Vec<tokio::time::Instant>>>>,
+    heads: Arc<Mutex<HashMap<String, Vec<String>>>>,
 }
 
 impl TestServer {
@@ -65,8 +66,10 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let hits: Arc<Mutex<HashMap<String, Vec<tokio::time::Instant>>>> = Arc::default();
+        let heads: Arc<Mutex<HashMap<String, Vec<String>>>> = Arc::default();
         let route = Arc::new(route);
         let h = hits.clone();
+        let hd = heads.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((mut sock, _)) = listener.accept().await else {
@@ -74,6 +77,7 @@ impl TestServer {
                 };
                 let route = route.clone();
                 let hits = h.clone();
+                let heads = hd.clone();
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
                     let mut tmp = [0u8; 4096];
@@ -85,6 +89,12 @@ impl TestServer {
                     }
                     let head = String::from_utf8_lossy(&buf).into_owned();
                     let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    heads
+                        .lock()
+                        .expect("heads")
+                        .entry(path.clone())
+                        .or_default()
+                        .push(head.clone());
                     let n = {
                         let mut h = hits.lock().expect("hits");
                         let v = h.entry(path.clone()).or_default();
@@ -131,7 +141,18 @@ impl TestServer {
         Self {
             base: format!("http://{addr}"),
             hits,
+            heads,
         }
+    }
+
+    /// Request heads received for a path, in order.
+    pub fn heads(&self, path: &str) -> Vec<String> {
+        self.heads
+            .lock()
+            .expect("heads")
+            .get(path)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Number of requests for a path.

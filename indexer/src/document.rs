@@ -81,6 +81,9 @@ pub fn to_document(fields: &Fields, l: &Listing) -> Result<TantivyDocument, Inde
     d.add_f64(fields.score, f64::from(l.score));
     d.add_bool(fields.relevant, l.relevant);
     d.add_text(fields.listing, json);
+    if let Some(cluster) = &l.cluster_id {
+        d.add_text(fields.cluster, cluster);
+    }
     Ok(d)
 }
 

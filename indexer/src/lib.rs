@@ -12,9 +12,14 @@
 //! Storage: the full [`Listing`] is a JSON stored field of the index (hits and `show` need no
 //! rules); `state.db` holds the `idx_` tables (listing state, entities, history, captures).
 
+pub mod actors;
+pub mod bench;
+pub mod cases;
 pub mod currency;
+pub mod dedup;
 pub mod document;
 pub mod error;
+pub mod evidence;
 pub mod facets;
 pub mod listing;
 pub mod query;
@@ -24,13 +29,15 @@ pub mod search;
 pub mod shared;
 pub mod store;
 pub mod synth;
+pub mod timeline;
 pub mod tokenizer;
 pub mod writer;
 
 pub use error::IndexError;
+pub use evidence::EvidenceError;
 pub use facets::{FacetCounts, SiteCount, Summary, ValueCount};
 pub use listing::Listing;
-pub use query::{ENTITY_KINDS, SearchQuery, SortOrder, parse_entity};
+pub use query::{ENTITY_KINDS, SearchQuery, SortOrder, normalize_entity, parse_entity};
 pub use rebuild::{RebuildStats, rebuild, rebuild_extracted};
 pub use search::{SearchHit, SearchResults, Searcher};
 pub use shared::{Carrier, SharedIdentifier};

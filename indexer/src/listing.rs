@@ -63,6 +63,10 @@ pub struct Listing {
     pub gone_at: Option<DateTime<Utc>>,
     /// SHA-256 (hex) of the text the rules ran over: a change means the listing text changed.
     pub text_sha256: String,
+    /// The dedup cluster (exact, near and photo duplicates) this listing belongs to; set at the
+    /// commit that indexed it ([`crate::dedup`]). Every listing has one (alone: its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
 }
 
 /// The stable listing id of a page: `<site>:<profile listing id>` when the profile gives one,
@@ -148,6 +152,7 @@ pub fn build(page: &Page, text: &str, extraction: Extraction) -> Listing {
         images: f.images.clone(),
         gone_at: None,
         text_sha256: sha256_hex(text),
+        cluster_id: None,
     }
 }
 

@@ -4,9 +4,11 @@
 use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
+use salwatch_rules::ident::{self, Validator};
 use serde::{Deserialize, Serialize};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, QueryParserError,
+    RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Index, Term};
@@ -91,6 +93,70 @@ pub fn parse_entity(arg: &str) -> Result<(String, String), String> {
     Ok((kind, value.to_string()))
 }
 
+/// The validator the rules use for each identifier kind (see `rules/packs/salw-core`).
+fn validator_of(kind: &str) -> Option<Validator> {
+    Some(match kind {
+        "btc_address" => Validator::Btc,
+        "ltc_address" => Validator::Ltc,
+        "eth_address" => Validator::Eth,
+        "trx_address" => Validator::Trx,
+        "xmr_address" => Validator::Xmr,
+        "onion" => Validator::Onion,
+        "pgp_fingerprint" => Validator::PgpFingerprint,
+        "email" => Validator::Email,
+        "phone" => Validator::Phone,
+        "telegram" => Validator::Telegram,
+        "session" => Validator::Session,
+        "threema" => Validator::Threema,
+        "whatsapp" => Validator::WhatsApp,
+        "signal" | "wickr" => Validator::Lower,
+        "url" => Validator::Url,
+        _ => return None,
+    })
+}
+
+/// Folds a typed entity value into the `normalized` form the rules give that kind
+/// (DESIGN.md §3), with the rules' own validators: `070 123 456` with region `MK` and
+/// `+389 70 123 456` both become `+38970123456`, a bech32 address is lower-cased, an e-mail
+/// lower-cased, a PGP fingerprint upper-cased without spaces. Kinds without a validator
+/// (`weapon`, `caliber` …) are taken as typed. A value the validator rejects can never match
+/// and is an error that says why.
+pub fn normalize_entity(kind: &str, value: &str, region: Option<&str>) -> Result<String, String> {
+    let value = value.trim();
+    let Some(validator) = validator_of(kind) else {
+        return Ok(value.to_string());
+    };
+    let region = match region.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(code) => Some(ident::region(code).ok_or_else(|| {
+            format!(
+                "unknown phone region {code:?}: use an ISO 3166 alpha-2 code such as MK, AL, RS, XK"
+            )
+        })?),
+        None => None,
+    };
+    if let Some(normalized) = validator.check(value, region) {
+        return Ok(normalized);
+    }
+    // A WhatsApp contact is a phone number: accept it written as one.
+    if kind == "whatsapp"
+        && let Some(normalized) = Validator::Phone.check(value, region)
+    {
+        return Ok(normalized);
+    }
+    let national = matches!(kind, "phone" | "whatsapp")
+        && region.is_none()
+        && !value.starts_with('+')
+        && !value.starts_with("00");
+    Err(if national {
+        format!(
+            "{value:?} has no country code: write it as +389… or give the region it was \
+             dialled in (--region MK)"
+        )
+    } else {
+        format!("{value:?} is not a valid {kind} (it fails the same check the rules apply)")
+    })
+}
+
 /// A search. Filters of one kind are alternatives (any of the sites, any of the categories);
 /// flags must all be present; different filters must all hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -171,6 +237,17 @@ pub(crate) fn build(index: &Index, f: &Fields, q: &SearchQuery) -> Result<Parsed
         parser.set_conjunction_by_default();
         Some(match parser.parse_query(&q.text) {
             Ok(query) => query,
+            // A field name that does not exist is a mistake to fix, not a typo to work around:
+            // dropping the clause would silently widen the search.
+            Err(QueryParserError::FieldDoesNotExist(field)) => {
+                return Err(IndexError::Query {
+                    query: q.text.clone(),
+                    reason: format!(
+                        "there is no field {field:?}; search title, body, seller, site, \
+                         categories, eu_category, flags, language or entity (e.g. site:forum)"
+                    ),
+                });
+            }
             Err(strict) => {
                 let (query, _) = parser.parse_query_lenient(&q.text);
                 warnings.push(format!(
@@ -306,5 +383,60 @@ mod tests {
                 .contains("unknown entity kind")
         );
         assert!(parse_entity("email: ").is_err());
+    }
+
+    #[test]
+    fn entities_normalize_like_the_rules() {
+        let phone = |v: &str, r: Option<&str>| normalize_entity("phone", v, r);
+        assert_eq!(phone("070 123 456", Some("mk")), Ok("+38970123456".into()));
+        assert_eq!(phone("+389 70 123 456", None), Ok("+38970123456".into()));
+        assert_eq!(phone("00389 70-123-456", None), Ok("+38970123456".into()));
+        assert!(phone("070 123 456", None).unwrap_err().contains("--region"));
+        assert!(
+            phone("070 123 456", Some("ZZ"))
+                .unwrap_err()
+                .contains("region")
+        );
+        assert_eq!(
+            normalize_entity("whatsapp", "070 123 456", Some("MK")),
+            Ok("+38970123456".into())
+        );
+        assert_eq!(
+            normalize_entity(
+                "btc_address",
+                "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
+                None
+            ),
+            Ok("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4".into())
+        );
+        assert!(
+            normalize_entity(
+                "btc_address",
+                "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5",
+                None
+            )
+            .unwrap_err()
+            .contains("not a valid btc_address")
+        );
+        assert_eq!(
+            normalize_entity("email", "Dealer.Marko@Example.TEST", None),
+            Ok("dealer.marko@example.test".into())
+        );
+        assert_eq!(
+            normalize_entity("telegram", "t.me/Glock_Seller", None),
+            Ok("@glock_seller".into())
+        );
+        assert_eq!(
+            normalize_entity(
+                "pgp_fingerprint",
+                "abcd 1234 ABCD 1234 abcd 1234 ABCD 1234 abcd 1234",
+                None
+            ),
+            Ok("ABCD1234ABCD1234ABCD1234ABCD1234ABCD1234".into())
+        );
+        assert_eq!(
+            normalize_entity("weapon", " Glock 19 ", None),
+            Ok("Glock 19".into())
+        );
     }
 }

@@ -66,8 +66,9 @@ fn reset(workspace: &Workspace) -> Result<(), IndexError> {
     let dir = workspace.index_dir();
     if dir.join("meta.json").is_file() {
         // Refuse while a writer holds the lock; an unreadable index is simply replaced.
-        match schema::open_existing(&dir) {
-            Ok((index, _)) => drop(open_writer(&index, &dir)?),
+        let writer = schema::open_existing(&dir).and_then(|(index, _)| open_writer(&index, &dir));
+        match writer {
+            Ok(writer) => drop(writer),
             Err(e @ IndexError::Locked { .. }) => return Err(e),
             Err(e) => tracing::warn!(error = %e, "replacing an unreadable index"),
         }
@@ -80,6 +81,7 @@ fn reset(workspace: &Workspace) -> Result<(), IndexError> {
         })?;
     }
     let conn = store::open_rw(&workspace.state_db())?;
+    crate::dedup::store::reset(&conn)?;
     store::drop_tables(&conn)
 }
 

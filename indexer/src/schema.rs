@@ -57,6 +57,8 @@ pub mod names {
     pub const RELEVANT: &str = "relevant";
     /// The listing as JSON (stored only).
     pub const LISTING: &str = "listing";
+    /// Dedup cluster id (raw, fast): `cluster:c1a2b3c4d5` filters, `--collapse` groups on it.
+    pub const CLUSTER: &str = "cluster";
 }
 
 /// Handles of every field of the schema.
@@ -81,6 +83,7 @@ pub struct Fields {
     pub(crate) score: Field,
     pub(crate) relevant: Field,
     pub(crate) listing: Field,
+    pub(crate) cluster: Field,
 }
 
 /// Builds the schema and its field handles.
@@ -116,6 +119,7 @@ pub fn build_schema() -> (Schema, Fields) {
         score: b.add_f64_field(SCORE, FAST),
         relevant: b.add_bool_field(RELEVANT, INDEXED | FAST),
         listing: b.add_text_field(LISTING, STORED),
+        cluster: b.add_text_field(CLUSTER, STRING.set_fast(Some("raw"))),
     };
     (b.build(), fields)
 }
@@ -143,8 +147,48 @@ pub fn open_existing(dir: &Path) -> Result<(Index, Fields), IndexError> {
             reason: "its schema is from another salwatch version".into(),
         });
     }
+    check_segment_files(&index, dir)?;
     register_tokenizer(&index);
     Ok((index, fields))
+}
+
+/// The magic number that ends every tantivy file (after its footer).
+const FOOTER_MAGIC: u32 = 1337;
+
+/// Checks that every file of every segment ends with a well-formed tantivy footer (only the last
+/// eight bytes of each are read). A truncated or overwritten file is then a clear
+/// [`IndexError::Corrupt`] instead of a failure deep inside tantivy when it is first read.
+fn check_segment_files(index: &Index, dir: &Path) -> Result<(), IndexError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let metas = index
+        .searchable_segment_metas()
+        .map_err(|e| corrupt(dir, e))?;
+    for path in metas.iter().flat_map(|m| m.list_files()) {
+        let full = dir.join(&path);
+        let Ok(mut file) = std::fs::File::open(&full) else {
+            continue; // not every component exists (e.g. no deletes); tantivy checks the rest
+        };
+        let bad = |reason: String| IndexError::Corrupt {
+            path: dir.to_path_buf(),
+            reason: format!("{}: {reason}", path.display()),
+        };
+        let len = file.metadata().map_err(|e| bad(e.to_string()))?.len();
+        let mut tail = [0u8; 8];
+        if len < 8 {
+            return Err(bad(format!("truncated to {len} bytes")));
+        }
+        file.seek(SeekFrom::End(-8))
+            .and_then(|_| file.read_exact(&mut tail))
+            .map_err(|e| bad(e.to_string()))?;
+        let footer_len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+        let magic = u32::from_le_bytes([tail[4], tail[5], tail[6], tail[7]]);
+        if magic != FOOTER_MAGIC || footer_len + 8 > len {
+            return Err(bad(
+                "its footer is missing (truncated or overwritten)".into()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Opens the index in `dir`, creating the directory and an empty index when there is none.
@@ -194,6 +238,31 @@ mod tests {
         let err = open_existing(dir.path()).unwrap_err();
         assert!(matches!(err, IndexError::Corrupt { .. }), "{err}");
         assert!(err.to_string().contains("salwatch index rebuild"));
+    }
+
+    #[test]
+    fn damaged_segment_file_is_corrupt_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let idx = dir.path().join("index");
+        let (index, fields) = open_or_create(&idx).unwrap();
+        let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+        let mut doc = tantivy::TantivyDocument::new();
+        doc.add_text(fields.listing_id, "a:1");
+        writer.add_document(doc).unwrap();
+        writer.commit().unwrap();
+        drop(writer);
+        open_existing(&idx).unwrap();
+        let segment_file = std::fs::read_dir(&idx)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "store"))
+            .unwrap();
+        for damage in [&b"1234567"[..], &b""[..], &[0u8; 64][..]] {
+            std::fs::write(&segment_file, damage).unwrap();
+            let err = open_existing(&idx).unwrap_err();
+            assert!(matches!(err, IndexError::Corrupt { .. }), "{err}");
+            assert!(err.to_string().contains("salwatch index rebuild"), "{err}");
+        }
     }
 
     #[test]

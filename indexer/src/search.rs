@@ -166,6 +166,11 @@ impl Searcher {
         })
     }
 
+    /// Number of listings in the index (as of the last reload).
+    pub fn count_all(&self) -> Result<u64, IndexError> {
+        Ok(self.reader.searcher().num_docs())
+    }
+
     /// One listing by its id.
     pub fn listing(&self, listing_id: &str) -> Result<Option<Listing>, IndexError> {
         let searcher = self.reader.searcher();

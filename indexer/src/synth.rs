@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use salwatch_crawler::{CaptureRef, Page, PageFields, Route};
 use salwatch_rules::{Entity, Extraction, PackRef};
+use serde::{Deserialize, Serialize};
 
 use crate::query::{SearchQuery, SortOrder};
 
@@ -196,6 +197,31 @@ pub fn listings(n: u64, seed: u64) -> impl Iterator<Item = (Page, Extraction)> {
             rule_packs: Vec::new(),
         };
         (page, extraction)
+    })
+}
+
+/// One line of `salwatch bench gen`: the listing id and rules text (the `{"id", "text"}` that
+/// `salwatch extract --input ndjson` reads), the page as the crawler would hand it over, and the
+/// extraction the generator planted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SynthRecord {
+    /// The stable listing id ([`crate::listing::listing_id`]).
+    pub id: String,
+    /// The text the rules run over ([`crate::listing::listing_text`]).
+    pub text: String,
+    /// The page.
+    pub page: Page,
+    /// The planted extraction.
+    pub extraction: Extraction,
+}
+
+/// [`listings`] as [`SynthRecord`]s.
+pub fn records(n: u64, seed: u64) -> impl Iterator<Item = SynthRecord> {
+    listings(n, seed).map(|(page, extraction)| SynthRecord {
+        id: crate::listing::listing_id(&page),
+        text: crate::listing::listing_text(&page),
+        page,
+        extraction,
     })
 }
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use salwatch_crawler::{Page, Workspace};
 use salwatch_rules::{Document, Extraction, RuleEngine};
 use tantivy::collector::TopDocs;
@@ -50,6 +50,10 @@ pub struct Indexer {
     captures: Vec<CaptureSeen>,
     pending_captures: HashSet<(String, String)>,
     dirty: bool,
+    /// Dedup settings used at every commit.
+    dedup: crate::dedup::DedupParams,
+    /// False to skip the dedup update at commits (benchmarks of the index alone).
+    dedup_enabled: bool,
 }
 
 impl std::fmt::Debug for Indexer {
@@ -100,6 +104,8 @@ impl Indexer {
             captures: Vec::new(),
             pending_captures: HashSet::new(),
             dirty: false,
+            dedup: crate::dedup::DedupParams::default(),
+            dedup_enabled: true,
         })
     }
 
@@ -128,7 +134,15 @@ impl Indexer {
     /// Records that a known listing's page answered 404/410: a `gone` history event and the
     /// listing's `gone_at`. Unknown listings are skipped.
     fn mark_gone(&mut self, page: &Page) -> Result<IngestOutcome, IndexError> {
-        let id = listing::listing_id(page);
+        let mut id = listing::listing_id(page);
+        // A 404 page has no profile fields: when the id came from the page, find the listing
+        // captured at the same path of the same site (listing ids ignore host and port).
+        if page.fields.listing_id.is_none()
+            && self.state(&id)?.is_none()
+            && let Some(known) = listing_at_path(&self.conn, &page.site, &page.url)?
+        {
+            id = known;
+        }
         if self.capture_seen(&id, &page.capture.record_id)? {
             return Ok(IngestOutcome::Unchanged);
         }
@@ -178,6 +192,9 @@ impl Indexer {
         if !self.dirty {
             return Ok(());
         }
+        if self.dedup_enabled {
+            self.apply_dedup()?;
+        }
         self.writer.commit().map_err(IndexError::tantivy(format!(
             "committing the index in {}",
             self.index_dir.display()
@@ -198,6 +215,61 @@ impl Indexer {
         self.captures.clear();
         self.pending_captures.clear();
         self.dirty = false;
+        Ok(())
+    }
+
+    /// Turns the dedup update at each commit off (or back on): `salwatch bench index` uses it to
+    /// measure the index alone. Clusters are then not maintained for the listings ingested.
+    pub fn set_dedup_enabled(&mut self, enabled: bool) {
+        self.dedup_enabled = enabled;
+    }
+
+    /// Sets the dedup settings used from the next commit on.
+    pub fn set_dedup_params(&mut self, params: crate::dedup::DedupParams) {
+        self.dedup = params;
+    }
+
+    /// Updates the dedup clusters with the listings of the open batch and writes the cluster id
+    /// of every listing whose cluster changed (in the batch or not) into the index.
+    fn apply_dedup(&mut self) -> Result<(), IndexError> {
+        let listings: Vec<Listing> = self.pending_listings.values().cloned().collect();
+        let docs: Vec<crate::dedup::DedupDoc<'_>> = listings
+            .iter()
+            .map(|l| crate::dedup::DedupDoc {
+                listing_id: &l.listing_id,
+                site: &l.site,
+                first_seen: l.first_seen,
+                text: format!("{}\n{}", l.title, l.body),
+                images: &l.images,
+                identifiers: l
+                    .entities
+                    .iter()
+                    .filter(|e| crate::shared::IDENTIFIER_KINDS.contains(&e.kind.as_str()))
+                    .map(|e| (e.kind.clone(), e.normalized.clone()))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+            })
+            .collect();
+        let mut changed = crate::dedup::update(&mut self.conn, &self.dedup, &docs)?;
+        for mut listing in listings {
+            let cluster = match changed.remove(&listing.listing_id) {
+                Some(c) => Some(c),
+                None => crate::dedup::store::cluster_of(&self.conn, &listing.listing_id)?,
+            };
+            if listing.cluster_id != cluster {
+                listing.cluster_id = cluster;
+                self.write_listing(listing)?;
+            }
+        }
+        for (id, cluster) in changed {
+            if let Some(mut listing) = self.current_listing(&id)?
+                && listing.cluster_id.as_deref() != Some(cluster.as_str())
+            {
+                listing.cluster_id = Some(cluster);
+                self.write_listing(listing)?;
+            }
+        }
         Ok(())
     }
 
@@ -352,6 +424,29 @@ impl Indexer {
         });
         self.dirty = true;
     }
+}
+
+/// The listing of `site` last captured at the path of `url` (any host or port), if any.
+fn listing_at_path(conn: &Connection, site: &str, url: &str) -> Result<Option<String>, IndexError> {
+    let Some(path) = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+    else {
+        return Ok(None);
+    };
+    let path = path.split('#').next().unwrap_or(path);
+    let prefix = format!("{site}:");
+    conn.prepare_cached(
+        "SELECT c.listing_id FROM idx_captures c
+         WHERE substr(c.listing_id, 1, length(?1)) = ?1
+           AND substr(c.url, instr(c.url, '://') + 3 + instr(substr(c.url, instr(c.url, '://') + 3), '/') - 1) = ?2
+         ORDER BY c.fetched_at DESC LIMIT 1",
+    )
+    .and_then(|mut st| {
+        st.query_row(rusqlite::params![prefix, path], |r| r.get::<_, String>(0))
+            .optional()
+    })
+    .map_err(IndexError::sqlite(format!("finding the listing captured at {url}")))
 }
 
 /// Statuses that say a listing was removed.

@@ -11,6 +11,7 @@
 //!   index tokenizer;
 //! - [`RuleEngine`]: loads packs (the embedded default `salw-core`, plus files), extracts.
 
+pub mod backtest;
 mod classify;
 mod compile;
 pub mod engine;
@@ -26,5 +27,6 @@ mod scan;
 mod template;
 pub mod vocab;
 
+pub use backtest::{Backtest, BacktestSummary, DocumentChange};
 pub use engine::{Document, Error, Explanation, HitReport, RuleEngine, decode_lossy};
 pub use extraction::{Entity, Extraction, PackRef};

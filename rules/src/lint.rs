@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::engine::RuleEngine;
 use crate::extraction::Extraction;
 use crate::normalize::normalize;
+use crate::pack::Source;
 
 /// One lint finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,7 +25,9 @@ pub struct LintFinding {
 
 impl RuleEngine {
     /// Lints every loaded pack: duplicate ids within a pack, rules without `should_match`
-    /// examples, and terms claimed by two rules of the same kind (overlapping rules).
+    /// examples, terms claimed by two rules of the same kind (overlapping rules), and patterns
+    /// over the folded text that hold letters the normalizer never produces (upper case,
+    /// diacritics, Cyrillic): such a pattern, or that branch of it, can never match.
     pub fn lint(&self) -> Vec<LintFinding> {
         let mut out = Vec::new();
         for pack in self.loaded_packs() {
@@ -50,6 +53,29 @@ impl RuleEngine {
                 if r.should_match.is_empty() {
                     push("warning", "rule has no should_match example".to_owned());
                 }
+                let folded_patterns = r
+                    .pattern
+                    .iter()
+                    .filter(|_| r.source == Source::Folded)
+                    .map(|p| ("pattern", p))
+                    .chain(r.exclude.iter().map(|p| ("exclude pattern", p)));
+                for (what, p) in folded_patterns {
+                    let bad = unfoldable_letters(p);
+                    if !bad.is_empty() {
+                        push(
+                            "warning",
+                            format!(
+                                "{what} `{p}` holds {} that the folded text never contains \
+                                 (write them as the normalizer folds them: lower case, Latin, \
+                                 no diacritics): that part can never match",
+                                bad.iter()
+                                    .map(|(c, f)| format!("`{c}` (folds to `{f}`)"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        );
+                    }
+                }
                 for t in &r.terms {
                     if t.starts_with('@') {
                         continue;
@@ -73,6 +99,60 @@ impl RuleEngine {
         }
         out
     }
+}
+
+/// Letters of a regex over the folded text that the normalizer would change, with what they
+/// fold to. Escapes (`\\S`, `\\p{Lu}`), group names and case-insensitive patterns are skipped.
+pub fn unfoldable_letters(pattern: &str) -> Vec<(char, String)> {
+    if pattern.contains("(?i") {
+        return Vec::new();
+    }
+    let mut out: Vec<(char, String)> = Vec::new();
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(e) = chars.next()
+                    && matches!(e, 'p' | 'P')
+                    && chars.peek() == Some(&'{')
+                {
+                    for x in chars.by_ref() {
+                        if x == '}' {
+                            break;
+                        }
+                    }
+                }
+            }
+            '(' if chars.peek() == Some(&'?') => {
+                // Group syntax: `(?P<name>`, `(?<name>`, `(?:`, `(?x)` — not text to match.
+                chars.next();
+                if chars.peek() == Some(&'P') {
+                    chars.next();
+                }
+                if chars.peek() == Some(&'<') {
+                    for x in chars.by_ref() {
+                        if x == '>' {
+                            break;
+                        }
+                    }
+                } else {
+                    while chars
+                        .next_if(|x| x.is_ascii_alphabetic() || *x == '-')
+                        .is_some()
+                    {}
+                }
+            }
+            _ if c.is_alphabetic() => {
+                let one = c.to_string();
+                let folded = normalize(&one).text;
+                if folded != one && !out.iter().any(|(o, _)| *o == c) {
+                    out.push((c, folded));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// What changed between two extractions of one document (old pack → new pack), one line per
@@ -132,6 +212,39 @@ mod tests {
                 .iter()
                 .any(|f| f.message.contains("no should_match")),
             "{findings:?}"
+        );
+    }
+
+    #[test]
+    fn letters_the_folded_text_never_holds_are_found() {
+        assert!(unfoldable_letters(r"glock\s?(?P<Model>\d+)\p{Lu}").is_empty());
+        assert!(unfoldable_letters("(?i)Glock").is_empty());
+        let bad = unfoldable_letters("Glock|pištolj|пиштол");
+        let letters: Vec<char> = bad.iter().map(|(c, _)| *c).collect();
+        assert_eq!(letters[..2], ['G', 'š']);
+        assert!(letters.contains(&'п'));
+        assert_eq!(bad[0].1, "g");
+    }
+
+    #[test]
+    fn lint_warns_on_a_pattern_that_can_never_match() {
+        let pack = crate::pack::Pack::from_parts(
+            "x",
+            &[(
+                "x.toml".into(),
+                "[pack]\nid = \"x\"\nversion = \"1\"\n[[rule]]\nid = \"w.bad\"\nkind = \"weapon\"\n\
+                 terms = [\"glock\"]\npattern = 'Glock \\d+'\nshould_match = [{ text = \"glock 1\" }]\n"
+                    .into(),
+            )],
+        )
+        .expect("parses");
+        let e = RuleEngine::from_packs(vec![pack]).expect("compiles");
+        let f = e.lint();
+        assert!(
+            f.iter().any(|f| f.rule == "w.bad"
+                && f.location == "x.toml:5"
+                && f.message.contains("`G` (folds to `g`)")),
+            "{f:?}"
         );
     }
 

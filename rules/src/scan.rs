@@ -61,6 +61,7 @@ pub(crate) fn scan(
     let folded = norm.text.as_str();
     let mut hits = Vec::new();
     let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
+    let t0 = std::time::Instant::now();
     if let Some(ac) = &c.automaton {
         for m in ac.find_overlapping_iter(folded) {
             let (s, e) = (m.start(), m.end());
@@ -104,7 +105,9 @@ pub(crate) fn scan(
             }
         }
     }
+    prof(0, t0);
     for &ri in &c.whole_folded {
+        let t0 = std::time::Instant::now();
         let rule = &c.rules[ri];
         if let Some(re) = &rule.regex {
             for caps in re.captures_iter(folded) {
@@ -120,8 +123,10 @@ pub(crate) fn scan(
                 );
             }
         }
+        prof(1 + ri, t0);
     }
     for &ri in &c.whole_original {
+        let t0 = std::time::Instant::now();
         let rule = &c.rules[ri];
         if let Some(re) = &rule.regex {
             for caps in re.captures_iter(original) {
@@ -130,8 +135,11 @@ pub(crate) fn scan(
                 );
             }
         }
+        prof(1 + ri, t0);
     }
+    let t0 = std::time::Instant::now();
     hits.retain(|h| !excluded(&c.rules[h.rule], folded, h.folded.as_ref()));
+    prof(119, t0);
     hits
 }
 
@@ -336,3 +344,7 @@ fn excluded(rule: &CompiledRule, folded: &str, span: Option<&Range<usize>>) -> b
         false
     })
 }
+
+pub static PROF: [std::sync::atomic::AtomicU64; 128] = [const { std::sync::atomic::AtomicU64::new(0) }; 128];
+pub(crate) fn prof(i: usize, t0: std::time::Instant) { PROF[i].fetch_add(t0.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed); }
+pub fn dump_prof(c: &Compiled) { for (i, p) in PROF.iter().enumerate() { let v = p.load(std::sync::atomic::Ordering::Relaxed); if v > 0 { let name = if i >= 120 { format!("engine{i}") } else if i == 0 { "terms".to_string() } else { c.rules[i-1].spec.id.clone() }; eprintln!("{:8.3}s {}", v as f64 / 1e9, name); } } }

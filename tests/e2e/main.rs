@@ -9,5 +9,12 @@
 
 mod harness;
 
+mod analysis;
 mod cli;
+mod crawl;
+mod evidence;
 mod pipeline;
+mod rules;
+mod search;
+mod tor;
+mod tornet;

@@ -8,8 +8,11 @@ use anyhow::Result;
 use super::{Context, load_config, rule_engine};
 use crate::UsageError;
 use crate::args::{CrawlAction, CrawlArgs};
-use crate::pipeline::{PipelineReport, crawl_and_index};
+use crate::pipeline::{CrawlOptions, PipelineReport, crawl_and_index_with};
 use crate::progress::CrawlProgress;
+
+/// Exit code of a crawl stopped by Ctrl-C (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
 
 /// Crawls the configured sites (or those named with --site), archiving and indexing.
 pub async fn run(ctx: &Context, args: &CrawlArgs) -> Result<ExitCode> {
@@ -32,8 +35,17 @@ pub async fn run(ctx: &Context, args: &CrawlArgs) -> Result<ExitCode> {
     }
     let engine = rule_engine(Some(&config), &[])?;
     let progress = Arc::new(CrawlProgress::new(ctx.quiet));
-    let report = crawl_and_index(config, &ws, engine, !args.no_index, progress).await?;
+    let options = CrawlOptions {
+        index: !args.no_index,
+        recrawl: args.recrawl,
+        handle_ctrl_c: true,
+    };
+    let report = crawl_and_index_with(config, &ws, engine, options, progress).await?;
     print_report(&report);
+    if report.interrupted {
+        println!("Stopped by Ctrl-C: run `salwatch crawl` again to resume where it stopped.");
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -45,10 +57,28 @@ pub fn print_report(report: &PipelineReport) {
         c.fetched, c.listings, c.images, c.failed, c.robots_blocked, c.bytes
     );
     for (site, stats) in &c.per_site {
-        println!(
+        let mut line = format!(
             "  {site:<14} {:>5} pages  {:>4} listings  {:>3} failed",
             stats.fetched, stats.listings, stats.failed
         );
+        if stats.unchanged + stats.changed + stats.gone > 0 {
+            line.push_str(&format!(
+                "  revisits: {} unchanged, {} changed, {} gone",
+                stats.unchanged, stats.changed, stats.gone
+            ));
+        }
+        if stats.recovered > 0 {
+            line.push_str(&format!(
+                "  {} recovered from an interrupted crawl",
+                stats.recovered
+            ));
+        }
+        println!("{line}");
+        if stats.session_expired > 0 {
+            println!(
+                "  {site:<14} SESSION EXPIRED: the site was stopped; renew its session headers/cookies in salwatch.toml and crawl again"
+            );
+        }
     }
     let i = &report.ingest;
     if i.new + i.updated + i.unchanged > 0 {

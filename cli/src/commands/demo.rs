@@ -61,18 +61,26 @@ pub async fn run(ctx: &Context) -> Result<ExitCode> {
     server.shutdown();
     let report = report?;
     print_report(&report);
-    summarise(&ws)?;
+    let examples = summarise(&ws)?;
     println!();
     println!(
         "Done in {:.1} s. The workspace is kept at {}",
         started.elapsed().as_secs_f64(),
         root.display()
     );
-    print_next_steps(&root);
+    print_next_steps(&root, &examples);
     Ok(ExitCode::SUCCESS)
 }
 
-fn summarise(ws: &Workspace) -> Result<()> {
+/// Real ids from this run, so the suggested next commands work as printed.
+#[derive(Debug, Default)]
+struct Examples {
+    listing: Option<String>,
+    entity: Option<String>,
+}
+
+fn summarise(ws: &Workspace) -> Result<Examples> {
+    let mut examples = Examples::default();
     let searcher = Searcher::open(ws)?;
     let summary = searcher.summary()?;
     println!();
@@ -105,12 +113,16 @@ fn summarise(ws: &Workspace) -> Result<()> {
             ..SearchQuery::default()
         })?;
         write_hits(Format::Table, &results.hits, &mut std::io::stdout().lock())?;
+        if examples.listing.is_none() {
+            examples.listing = results.hits.first().map(|h| h.listing.listing_id.clone());
+        }
         println!("({} matching offers)", results.total);
     }
 
     println!();
     println!("== Sellers seen on more than one site (shared identifiers) ==");
     let shared = searcher.shared_identifiers(2)?;
+    examples.entity = shared.first().map(|s| format!("{}:{}", s.kind, s.value));
     let mut t = Table::new(vec!["identifier", "kind", "sites", "seller names"]);
     for s in &shared {
         let mut sites: Vec<&str> = s.listings.iter().map(|o| o.site.as_str()).collect();
@@ -131,18 +143,22 @@ fn summarise(ws: &Workspace) -> Result<()> {
         ]);
     }
     t.write_table(&mut std::io::stdout().lock())?;
-    Ok(())
+    Ok(examples)
 }
 
-fn print_next_steps(root: &Path) {
+fn print_next_steps(root: &Path, examples: &Examples) {
     let w = shell_quote(&root.display().to_string());
     println!();
     println!("Next, try:");
     println!("  salwatch -w {w} search 'pištolj' --relevant");
     println!("  salwatch -w {w} search 'глок' --format json");
-    println!("  salwatch -w {w} search --entity phone:+38970123456");
+    if let Some(entity) = &examples.entity {
+        println!("  salwatch -w {w} search --entity {}", shell_quote(entity));
+    }
     println!("  salwatch -w {w} search '' --flag converted --sort price");
-    println!("  salwatch -w {w} show <listing id from a search>");
+    if let Some(listing) = &examples.listing {
+        println!("  salwatch -w {w} show {}", shell_quote(listing));
+    }
     println!("  salwatch -w {w} archive verify");
     println!("  salwatch -w {w} index rebuild");
     println!("  salwatch samples serve --init {w}   # then: salwatch -w {w} crawl");
@@ -151,7 +167,7 @@ fn print_next_steps(root: &Path) {
 fn shell_quote(text: &str) -> String {
     if text
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/-_.".contains(c))
+        .all(|c| c.is_ascii_alphanumeric() || "/-_.:+@".contains(c))
     {
         text.to_owned()
     } else {

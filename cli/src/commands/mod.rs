@@ -8,6 +8,8 @@ pub mod crawl;
 pub mod crawl_status;
 pub mod dedup;
 pub mod demo;
+pub mod evidence;
+pub mod export;
 pub mod extract;
 pub mod index;
 pub mod init;

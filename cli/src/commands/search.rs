@@ -1,13 +1,16 @@
 //! `salwatch search` and `salwatch show`.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use salwatch_indexer::{
-    FacetCounts, Listing, SearchHit, SearchQuery, Searcher, SortOrder, ValueCount, parse_entity,
+    CaptureSeen, FacetCounts, HistoryEvent, Listing, SearchHit, SearchQuery, Searcher, SortOrder,
+    ValueCount, normalize_entity, parse_entity,
 };
+use serde::Serialize;
 
 use super::Context;
 use crate::UsageError;
@@ -17,35 +20,77 @@ use crate::output::{self, Table};
 /// Runs one search and prints the hits.
 pub fn run(ctx: &Context, args: &SearchArgs) -> Result<ExitCode> {
     let ws = ctx.existing_workspace()?;
+    let region = match &args.region {
+        Some(r) => Some(r.clone()),
+        None => default_region(&ws, &args.sites),
+    };
+    let query = to_query(args, region.as_deref())?;
     let searcher = Searcher::open(&ws)?;
-    let query = to_query(args)?;
+    if args.collapse {
+        return super::dedup::search_collapsed(&ws, &searcher, &query, args.format);
+    }
     let results = searcher.search(&query)?;
     let mut out = std::io::stdout().lock();
-    write_hits(args.format, &results.hits, &mut out)?;
-    out.flush()?;
     for warning in &results.warnings {
         eprintln!("warning: {warning}");
     }
-    if args.format == Format::Table {
-        if let Some(facets) = &results.facets {
-            write_facets(facets, &mut out)?;
+    match (args.format, &results.facets) {
+        // With --facets, JSON is one object: the hits, the total and the counts.
+        (Format::Json, Some(_)) => {
+            serde_json::to_writer_pretty(&mut out, &results)?;
+            writeln!(out)?;
         }
-        eprintln!(
-            "{} of {} matching listings",
-            results.hits.len(),
-            results.total
-        );
+        (Format::Table, facets) => {
+            write_hits(args.format, &results.hits, &mut out)?;
+            if let Some(facets) = facets {
+                write_facets(facets, &mut out)?;
+            }
+            out.flush()?;
+            eprintln!(
+                "{} of {} matching listings",
+                results.hits.len(),
+                results.total
+            );
+        }
+        (format, facets) => {
+            write_hits(format, &results.hits, &mut out)?;
+            if facets.is_some() {
+                eprintln!("note: --facets is printed with --format table or json");
+            }
+        }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Builds the indexer's query from the flags, checking every value.
-pub fn to_query(args: &SearchArgs) -> Result<SearchQuery> {
+/// The phone region of the searched sites (all of salwatch.toml when none is named), when they
+/// share exactly one.
+fn default_region(ws: &salwatch_crawler::Workspace, sites: &[String]) -> Option<String> {
+    let config = super::load_config(ws).ok()?;
+    let regions: BTreeSet<String> = config
+        .sites
+        .iter()
+        .filter(|s| sites.is_empty() || sites.contains(&s.name))
+        .filter_map(|s| s.phone_region.as_deref().map(str::to_ascii_uppercase))
+        .collect();
+    (regions.len() == 1)
+        .then(|| regions.into_iter().next())
+        .flatten()
+}
+
+/// Builds the indexer's query from the flags, checking every value. `region` folds a phone
+/// number typed without its country code in `--entity`.
+pub fn to_query(args: &SearchArgs, region: Option<&str>) -> Result<SearchQuery> {
     let entity = args
         .entity
         .as_deref()
-        .map(|spec| parse_entity(spec).map_err(|e| UsageError(format!("--entity: {e}"))))
-        .transpose()?;
+        .map(|spec| {
+            let (kind, value) = parse_entity(spec)?;
+            let value = normalize_entity(&kind, &value, region)?;
+            Ok::<_, String>((kind, value))
+        })
+        .transpose()
+        .map_err(|e| UsageError(format!("--entity: {e}")))?;
     let eu_category = match args.eu_category.as_deref().map(str::to_uppercase) {
         Some(c) if !["A", "B", "C", "D"].contains(&c.as_str()) => {
             return Err(UsageError(format!("--eu-category {c:?} must be A, B, C or D")).into());
@@ -143,7 +188,7 @@ pub fn write_hits(format: Format, hits: &[SearchHit], out: &mut dyn Write) -> Re
     )
 }
 
-/// Facet counts under the hits (table output only; JSON output carries them per hit query).
+/// Facet counts under the hits (table output; `--format json` prints them in its object).
 fn write_facets(facets: &FacetCounts, out: &mut dyn Write) -> Result<()> {
     let groups: [(&str, &Vec<ValueCount>); 5] = [
         ("site", &facets.sites),
@@ -162,7 +207,16 @@ fn write_facets(facets: &FacetCounts, out: &mut dyn Write) -> Result<()> {
     t.write_table(out)
 }
 
-/// Prints one listing with its entities and capture.
+/// One listing as `show` prints it: every stored field, its history and its captures.
+#[derive(Debug, Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    listing: Listing,
+    history: Vec<HistoryEvent>,
+    captures: Vec<CaptureSeen>,
+}
+
+/// Prints one listing with its entities, history and captures.
 pub fn show(ctx: &Context, args: &ShowArgs) -> Result<ExitCode> {
     let ws = ctx.existing_workspace()?;
     let searcher = Searcher::open(&ws)?;
@@ -173,15 +227,69 @@ pub fn show(ctx: &Context, args: &ShowArgs) -> Result<ExitCode> {
         ))
         .into());
     };
+    let shown = Shown {
+        history: searcher.history(&listing.listing_id)?,
+        captures: searcher.captures(&listing.listing_id)?,
+        listing,
+    };
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Json | Format::Ndjson => {
-            serde_json::to_writer_pretty(&mut out, &listing)?;
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &shown)?;
             writeln!(out)?;
         }
-        Format::Table | Format::Csv => write_listing(&listing, &mut out)?,
+        Format::Ndjson => {
+            serde_json::to_writer(&mut out, &shown)?;
+            writeln!(out)?;
+        }
+        Format::Table | Format::Csv => write_shown(&shown, &mut out)?,
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn write_shown(shown: &Shown, out: &mut dyn Write) -> Result<()> {
+    write_listing(&shown.listing, out)?;
+    writeln!(out)?;
+    writeln!(out, "History")?;
+    let mut history = Table::new(vec!["at", "event", "old", "new"]);
+    for h in &shown.history {
+        history.row(vec![
+            h.at.to_rfc3339(),
+            h.event.clone(),
+            h.old.clone().unwrap_or_default(),
+            h.new.clone().unwrap_or_default(),
+        ]);
+    }
+    history.write_table(out)?;
+    writeln!(out)?;
+    // Captures are evidence: printed whole (no column is cut), one block each.
+    writeln!(out, "Captures ({})", shown.captures.len())?;
+    for c in &shown.captures {
+        let r = &c.capture;
+        writeln!(
+            out,
+            "  {}  {} @ {} ({} bytes)",
+            c.fetched_at.to_rfc3339(),
+            r.warc_file,
+            r.offset,
+            r.length
+        )?;
+        writeln!(out, "    record  {}", r.record_id)?;
+        writeln!(out, "    digest  {}", r.payload_digest)?;
+        writeln!(out, "    url     {}", printable(&c.url))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", printable(&shown.listing.body))?;
+    Ok(())
+}
+
+/// Text with control characters (but new lines) shown as spaces: a hostile listing cannot move
+/// the cursor or fake lines.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect()
 }
 
 fn write_listing(l: &Listing, out: &mut dyn Write) -> Result<()> {
@@ -201,6 +309,10 @@ fn write_listing(l: &Listing, out: &mut dyn Write) -> Result<()> {
         ("posted", date(l.posted_at)),
         ("first seen", l.first_seen.to_rfc3339()),
         ("last seen", l.last_seen.to_rfc3339()),
+        (
+            "gone",
+            l.gone_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ),
         ("language", l.language.clone().unwrap_or_default()),
         ("relevant", format!("{} (score {:.2})", l.relevant, l.score)),
         ("categories", l.categories.join(", ")),
@@ -208,20 +320,15 @@ fn write_listing(l: &Listing, out: &mut dyn Write) -> Result<()> {
         ("flags", l.flags.join(", ")),
         ("rule packs", packs.join(", ")),
         (
-            "capture",
-            format!(
-                "{} offset {} record {} {}",
-                l.capture.warc_file,
-                l.capture.offset,
-                l.capture.record_id,
-                l.capture.payload_digest
-            ),
+            "latest capture",
+            format!("{} @ {}", l.capture.warc_file, l.capture.offset),
         ),
     ] {
         fields.row(vec![name.to_owned(), value]);
     }
     fields.write_table(out)?;
     writeln!(out)?;
+    writeln!(out, "Entities")?;
     let mut entities = Table::new(vec!["kind", "normalized", "as written", "rule"]);
     for e in &l.entities {
         entities.row(vec![
@@ -232,12 +339,5 @@ fn write_listing(l: &Listing, out: &mut dyn Write) -> Result<()> {
         ]);
     }
     entities.write_table(out)?;
-    writeln!(out)?;
-    let clean: String = l
-        .body
-        .chars()
-        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
-        .collect();
-    writeln!(out, "{clean}")?;
     Ok(())
 }

@@ -17,6 +17,8 @@ pub enum CaptureKind {
     Robots,
     /// A redirect hop.
     Redirect,
+    /// A 304 Not Modified answer to a conditional revisit (a `revisit` record).
+    Revisit,
     /// Anything else (error responses …).
     Other,
 }

@@ -25,7 +25,7 @@ use crate::workspace::Workspace;
 pub use meta::{CaptureKind, CaptureMeta};
 pub use reader::{Located, MemberReader};
 pub use record::WarcRecord;
-pub use writer::{ArchiveWriter, CaptureInput};
+pub use writer::{ArchiveWriter, CaptureInput, RevisitOf};
 
 /// Name of the CDXJ index in the archive directory.
 pub const CDXJ_NAME: &str = "captures.cdxj";
@@ -274,6 +274,15 @@ impl Iterator for PageIter {
                 _ => {}
             }
         }
+    }
+}
+
+/// The pages of the given WARC files (full paths), in that order.
+pub fn pages_of_files(files: Vec<PathBuf>) -> PageIter {
+    PageIter {
+        files: files.into(),
+        current: None,
+        pending: VecDeque::new(),
     }
 }
 

@@ -38,6 +38,20 @@ pub struct CaptureInput<'a> {
     pub metadata: serde_json::Value,
 }
 
+/// The earlier capture a `revisit` record refers to (WARC 1.1 §6.7.2, server-not-modified).
+#[derive(Debug, Clone)]
+pub struct RevisitOf {
+    /// `WARC-Record-ID` of the earlier response, if known.
+    pub record_id: Option<String>,
+    /// `WARC-Date` of the earlier response, if known.
+    pub date: Option<String>,
+    /// Payload digest of the earlier response (for the CDXJ line), if known.
+    pub digest: Option<String>,
+}
+
+/// WARC-Profile of a revisit record for a 304 Not Modified answer.
+pub const SERVER_NOT_MODIFIED: &str = "http://netpreserve.org/warc/1.1/revisit/server-not-modified";
+
 struct OpenWarc {
     name: String,
     file: File,
@@ -188,6 +202,24 @@ impl ArchiveWriter {
     /// Writes request, response and metadata records of one capture, then its CDXJ line.
     /// Returns the reference to the response record.
     pub fn write_capture(&mut self, cap: &CaptureInput<'_>) -> Result<CaptureRef, ArchiveError> {
+        self.write_records(cap, None)
+    }
+
+    /// Writes a 304 Not Modified answer as request, `revisit` (profile server-not-modified,
+    /// pointing at the earlier capture) and metadata records, then its CDXJ line.
+    pub fn write_revisit(
+        &mut self,
+        cap: &CaptureInput<'_>,
+        of: &RevisitOf,
+    ) -> Result<CaptureRef, ArchiveError> {
+        self.write_records(cap, Some(of))
+    }
+
+    fn write_records(
+        &mut self,
+        cap: &CaptureInput<'_>,
+        revisit: Option<&RevisitOf>,
+    ) -> Result<CaptureRef, ArchiveError> {
         self.prepare()?;
         let dir = self.dir.clone();
         let Some(cur) = self.current.as_mut() else {
@@ -206,7 +238,15 @@ impl ArchiveWriter {
         block.extend_from_slice(cap.body);
         let payload_digest = sha256_digest(cap.body);
         let mut fields = vec![
-            ("WARC-Type", "response".to_string()),
+            (
+                "WARC-Type",
+                if revisit.is_some() {
+                    "revisit"
+                } else {
+                    "response"
+                }
+                .to_string(),
+            ),
             ("WARC-Record-ID", response_id.clone()),
             ("WARC-Date", date.clone()),
             ("WARC-Target-URI", cap.url.to_string()),
@@ -215,14 +255,24 @@ impl ArchiveWriter {
         if let Some(ip) = &cap.ip {
             fields.push(("WARC-IP-Address", ip.clone()));
         }
-        fields.extend([
-            (
-                "Content-Type",
-                "application/http;msgtype=response".to_string(),
-            ),
-            ("WARC-Payload-Digest", payload_digest.clone()),
-            ("WARC-Block-Digest", sha256_digest(&block)),
-        ]);
+        if let Some(of) = revisit {
+            fields.push(("WARC-Profile", SERVER_NOT_MODIFIED.to_string()));
+            fields.push(("WARC-Refers-To-Target-URI", cap.url.to_string()));
+            if let Some(d) = &of.date {
+                fields.push(("WARC-Refers-To-Date", d.clone()));
+            }
+            if let Some(id) = &of.record_id {
+                fields.push(("WARC-Refers-To", id.clone()));
+            }
+        }
+        fields.push((
+            "Content-Type",
+            "application/http;msgtype=response".to_string(),
+        ));
+        if revisit.is_none() {
+            fields.push(("WARC-Payload-Digest", payload_digest.clone()));
+        }
+        fields.push(("WARC-Block-Digest", sha256_digest(&block)));
         let response = build(&fields, &block);
 
         let mut req_fields = vec![
@@ -280,9 +330,17 @@ impl ArchiveWriter {
             offset,
             length,
             record_id: response_id,
-            payload_digest: payload_digest.clone(),
+            payload_digest: match revisit {
+                Some(of) => of.digest.clone().unwrap_or_default(),
+                None => payload_digest.clone(),
+            },
         };
-        self.append_cdxj(&cap.date, cap.url, cap.mime, cap.status, &capture)?;
+        let mime = if revisit.is_some() {
+            "warc/revisit"
+        } else {
+            cap.mime
+        };
+        self.append_cdxj(&cap.date, cap.url, mime, cap.status, &capture)?;
         self.unsynced += 1;
         if self.unsynced >= 64 {
             self.sync()?;

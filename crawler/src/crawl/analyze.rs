@@ -81,7 +81,10 @@ pub fn analyze(
         found: Vec::new(),
         error: None,
     };
-    if (300..400).contains(&resp.status) {
+    if resp.status == 304 {
+        // The answer to a conditional revisit: the page is as last captured.
+        meta.kind = CaptureKind::Revisit;
+    } else if (300..400).contains(&resp.status) {
         meta.kind = CaptureKind::Redirect;
         let target = resp
             .location
@@ -199,6 +202,25 @@ pub fn analyze(
                 }
             }
         }
+    } else if row.kind == UrlKind::Page
+        && matches!(resp.status, 404 | 410)
+        && site.profile.is_listing_url(resp.url)
+    {
+        // A listing page that is gone: handed downstream (status 404/410, no fields) so that the
+        // listing's timeline records its disappearance.
+        meta.kind = CaptureKind::Page;
+        meta.page = true;
+        meta.is_listing = true;
+        let text = decode_body(
+            resp.body,
+            resp.content_type,
+            resp.content_encoding,
+            decompress_limit,
+        )
+        .map(|doc| page_text(&media, &doc))
+        .unwrap_or_default();
+        out.text = Some(text);
+        out.error = Some(("http_status", format!("{}: HTTP {}", resp.url, resp.status)));
     } else if resp.status >= 400 {
         out.error = Some(("http_status", format!("{}: HTTP {}", resp.url, resp.status)));
     }

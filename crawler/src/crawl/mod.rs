@@ -10,6 +10,7 @@
 
 mod analyze;
 mod recover;
+mod route;
 mod site;
 mod worker;
 
@@ -23,7 +24,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::archive::{ArchiveError, ArchiveWriter};
 use crate::config::Config;
-use crate::fetch::{ClearnetTransport, FetchError, Transport};
+use crate::fetch::{ClearnetTransport, FetchError, TorTransport, Transport};
 use crate::pacer::Pacer;
 use crate::page::Page;
 use crate::profile::ProfileError;
@@ -51,6 +52,9 @@ pub enum CrawlError {
     /// The transport could not be built.
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    /// A stop was asked before the work could start (the URL goes back to the queue).
+    #[error("the crawl was stopped")]
+    Stopped,
     /// Workspace I/O.
     #[error("workspace {path}: {source}")]
     Io {
@@ -139,6 +143,14 @@ pub struct SiteStats {
     pub bytes: u64,
     /// Captures completed from the archive after an interrupted crawl.
     pub recovered: u64,
+    /// Revisited pages found unchanged (304, or the same payload digest).
+    pub unchanged: u64,
+    /// Revisited pages found changed (a new capture).
+    pub changed: u64,
+    /// Revisited pages found gone (404/410).
+    pub gone: u64,
+    /// Responses showing an expired session (the site was stopped at the first).
+    pub session_expired: u64,
 }
 
 /// Counters of a crawl.
@@ -170,6 +182,10 @@ impl SiteStats {
         self.robots_blocked += o.robots_blocked;
         self.bytes += o.bytes;
         self.recovered += o.recovered;
+        self.unchanged += o.unchanged;
+        self.changed += o.changed;
+        self.gone += o.gone;
+        self.session_expired += o.session_expired;
     }
 }
 
@@ -181,10 +197,12 @@ pub(crate) struct Inner {
     pub(crate) archive: Mutex<Option<ArchiveWriter>>,
     pub(crate) archive_dir: std::path::PathBuf,
     pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) tor_routes: route::TorRoutes,
     pub(crate) global: Arc<Semaphore>,
     pub(crate) robots: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<RobotsPolicy>>>>>,
     pub(crate) pacers: Mutex<HashMap<String, Arc<Pacer>>>,
     pub(crate) stop: AtomicBool,
+    pub(crate) force_recrawl: AtomicBool,
 }
 
 /// Locks a mutex, recovering from poisoning (a panicked worker must not wedge the crawl).
@@ -192,6 +210,26 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match m.lock() {
         Ok(g) => g,
         Err(p) => p.into_inner(),
+    }
+}
+
+/// Stops a running crawl from elsewhere (a Ctrl-C handler): no new URL is claimed, fetches in
+/// flight finish and are archived.
+#[derive(Clone)]
+pub struct StopHandle {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for StopHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StopHandle").finish_non_exhaustive()
+    }
+}
+
+impl StopHandle {
+    /// Asks the crawl to stop.
+    pub fn stop(&self) {
+        self.inner.stop.store(true, Ordering::SeqCst);
     }
 }
 
@@ -216,14 +254,34 @@ impl Crawler {
             Duration::from_secs(config.crawl.connect_timeout_secs.max(1)),
             config.crawl.allow_private_addresses,
         )?;
-        Self::with_transport(config, workspace, Arc::new(transport))
+        let tor = if config.tor.enabled {
+            Some(Arc::new(TorTransport::new(
+                &config.tor,
+                &workspace.tor_dir(),
+                config.crawl.allow_private_addresses,
+            )?))
+        } else {
+            None
+        };
+        Self::with_transports(config, workspace, Arc::new(transport), tor)
     }
 
-    /// Like [`Crawler::new`] with another transport (Tor, tests).
+    /// Like [`Crawler::new`] with another transport (tests) and no Tor.
     pub fn with_transport(
         config: Config,
         workspace: &Workspace,
         transport: Arc<dyn Transport>,
+    ) -> Result<Self, CrawlError> {
+        Self::with_transports(config, workspace, transport, None)
+    }
+
+    /// Like [`Crawler::new`] with the clearnet transport and the Tor client given: onion hosts
+    /// and `route = "tor"` sites go through `tor` (one isolation token per site).
+    pub fn with_transports(
+        config: Config,
+        workspace: &Workspace,
+        transport: Arc<dyn Transport>,
+        tor: Option<Arc<TorTransport>>,
     ) -> Result<Self, CrawlError> {
         let archive_dir = workspace.archive_dir();
         for dir in [workspace.root().to_path_buf(), archive_dir.clone()] {
@@ -239,6 +297,7 @@ impl Crawler {
             .map(|s| SiteRuntime::new(&config, s).map(Arc::new))
             .collect::<Result<Vec<_>, _>>()?;
         let global = Arc::new(Semaphore::new(config.crawl.concurrency.max(1)));
+        let tor_routes = route::TorRoutes::new(&config, &sites, tor.as_ref())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -247,15 +306,36 @@ impl Crawler {
                 archive: Mutex::new(None),
                 archive_dir,
                 transport,
+                tor_routes,
                 global,
                 robots: Mutex::new(HashMap::new()),
                 pacers: Mutex::new(HashMap::new()),
                 stop: AtomicBool::new(false),
+                force_recrawl: AtomicBool::new(false),
             }),
         })
     }
 
-    /// Asks a running crawl to stop: no new URL is claimed, fetches in flight finish.
+    /// Makes the next [`Crawler::run`] revisit every scheduled page now, whatever its
+    /// `recrawl_interval_hours` says (conditional requests still apply).
+    pub fn force_recrawl(&self, force: bool) {
+        self.inner.force_recrawl.store(force, Ordering::SeqCst);
+    }
+
+    /// True once [`Crawler::stop`] was asked (the crawl is winding down).
+    pub fn stopping(&self) -> bool {
+        self.inner.stop.load(Ordering::SeqCst)
+    }
+
+    /// A handle that stops the crawl from another task (a signal handler).
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Asks a running crawl to stop: no new URL is claimed, fetches in flight finish. A stop asked
+    /// before [`Crawler::run`] makes that run stop at once (after crash recovery).
     pub fn stop(&self) {
         self.inner.stop.store(true, Ordering::SeqCst);
     }
@@ -269,7 +349,6 @@ impl Crawler {
         observer: Arc<dyn CrawlObserver>,
     ) -> Result<CrawlStats, CrawlError> {
         let inner = &self.inner;
-        inner.stop.store(false, Ordering::SeqCst);
         lock(&inner.robots).clear();
         let job = format!(
             "job-{}-{}",
@@ -287,7 +366,8 @@ impl Crawler {
             )?;
             *lock(&inner.archive) = Some(writer);
         }
-        let mut recovered = recover::reconcile(inner, &job, &pages).await?;
+        let (mut recovered, sent) = recover::reconcile(inner, &job, &pages).await?;
+        let replayed = recover::replay(inner, &job, &pages, &sent).await?;
         for site in &inner.sites {
             let seeds: Vec<NewUrl> = site
                 .seeds
@@ -302,6 +382,14 @@ impl Crawler {
                 })
                 .collect();
             lock(&inner.state).enqueue(&site.name, &seeds)?;
+        }
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let force = inner.force_recrawl.load(Ordering::SeqCst);
+        for site in &inner.sites {
+            let due = lock(&inner.state).schedule_due(&site.name, &now, force)?;
+            if due > 0 {
+                tracing::info!(site = %site.name, due, force, "pages due for a revisit queued");
+            }
         }
         let mut handles = Vec::new();
         for site in &inner.sites {
@@ -348,6 +436,9 @@ impl Crawler {
         *lock(&inner.archive) = None;
         let json = serde_json::to_string(&stats).unwrap_or_default();
         lock(&inner.state).finish_job(&job, &json)?;
+        lock(&inner.state).close_interrupted_jobs(&replayed, &job)?;
+        // A stop asked before or during this run is consumed by it.
+        inner.stop.store(false, Ordering::SeqCst);
         tracing::info!(%job, fetched = stats.fetched, failed = stats.failed, "crawl finished");
         match first_error {
             Some(e) => Err(e),
@@ -358,3 +449,5 @@ impl Crawler {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_recrawl;

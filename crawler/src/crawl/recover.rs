@@ -11,24 +11,27 @@ use tokio::sync::mpsc;
 use url::Url;
 
 use super::analyze::{ResponseView, analyze};
-use super::worker::{commit, page_of};
+use super::worker::{Outcome, commit, page_of};
 use super::{CrawlError, Inner, SiteStats, lock};
 use crate::archive::cdxj::parse_line;
 use crate::archive::{ArchivedResponse, CDXJ_NAME, CaptureMeta, MemberReader};
 use crate::page::Page;
 use crate::state::FrontierRow;
 
-/// Completes or requeues in-flight rows; returns per-site counts of what was recovered.
+/// Completes or requeues in-flight rows, handing the pages of completed ones downstream;
+/// returns per-site counts of what was recovered and the record ids of the pages sent.
 pub(crate) async fn reconcile(
     inner: &Arc<Inner>,
     job: &str,
     pages: &mpsc::Sender<Page>,
-) -> Result<BTreeMap<String, SiteStats>, CrawlError> {
+) -> Result<(BTreeMap<String, SiteStats>, HashSet<String>), CrawlError> {
     let mut out: BTreeMap<String, SiteStats> = BTreeMap::new();
+    let mut sent = HashSet::new();
     let rows = lock(&inner.state).in_flight()?;
     if rows.is_empty() {
-        return Ok(out);
+        return Ok((out, sent));
     }
+    let mut to_send = Vec::new();
     let jobs: Vec<String> = rows
         .iter()
         .filter_map(|r| r.job.clone())
@@ -41,7 +44,6 @@ pub(crate) async fn reconcile(
         .map(|r| ((r.site.clone(), r.url.clone()), r))
         .collect();
     let indexed = cdxj_entries(inner, &files);
-    let mut to_send = Vec::new();
     for file in &files {
         let path = inner.archive_dir.join(file);
         if !path.exists() {
@@ -51,7 +53,7 @@ pub(crate) async fn reconcile(
         for item in MemberReader::open(&path)? {
             let Ok(loc) = item else { break };
             match loc.record.warc_type() {
-                "response" => {
+                "response" | "revisit" => {
                     if let Ok(r) = ArchivedResponse::from_located(file, &loc) {
                         pending.push(r);
                         if pending.len() > 8 {
@@ -116,9 +118,14 @@ pub(crate) async fn reconcile(
                         &row,
                         &analysis,
                         &resp.capture,
-                        resp.status,
-                        resp.body.len() as u64,
-                        0,
+                        &Outcome {
+                            status: resp.status,
+                            bytes: resp.body.len() as u64,
+                            elapsed_ms: 0,
+                            etag: resp.header("etag"),
+                            last_modified: resp.header("last-modified"),
+                            date: resp.date,
+                        },
                         &stats,
                         &AtomicU64::new(0),
                     )?;
@@ -144,11 +151,55 @@ pub(crate) async fn reconcile(
         );
     }
     for page in to_send {
+        sent.insert(page.capture.record_id.clone());
         if pages.send(page).await.is_err() {
             break;
         }
     }
-    Ok(out)
+    Ok((out, sent))
+}
+
+/// Hands downstream again every page archived by crawls that never finished (killed): their
+/// pages may have been captured but not yet indexed when the process died. Returns those jobs,
+/// to be closed once this run finishes. Downstream ingest is idempotent (an upsert by capture).
+/// Pages whose record id is in `already_sent` (by [`reconcile`]) are skipped.
+pub(crate) async fn replay(
+    inner: &Arc<Inner>,
+    job: &str,
+    pages: &mpsc::Sender<Page>,
+    already_sent: &HashSet<String>,
+) -> Result<Vec<String>, CrawlError> {
+    let jobs = lock(&inner.state).unfinished_jobs(job)?;
+    if jobs.is_empty() {
+        return Ok(jobs);
+    }
+    let files = lock(&inner.state).warc_files_of_jobs(&jobs)?;
+    let paths: Vec<std::path::PathBuf> = files
+        .iter()
+        .map(|f| inner.archive_dir.join(f))
+        .filter(|p| p.exists())
+        .collect();
+    let mut sent = 0u64;
+    for page in crate::archive::pages_of_files(paths) {
+        match page {
+            Ok(page) if already_sent.contains(&page.capture.record_id) => {}
+            Ok(page) => {
+                if pages.send(page).await.is_err() {
+                    break;
+                }
+                sent += 1;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "an archived page of an interrupted crawl cannot be replayed")
+            }
+        }
+    }
+    tracing::info!(
+        jobs = jobs.len(),
+        pages = sent,
+        "pages of interrupted crawls handed downstream again"
+    );
+    Ok(jobs)
 }
 
 /// `(file, offset)` of the CDXJ lines that point into `files`.

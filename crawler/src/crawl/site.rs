@@ -8,6 +8,7 @@ use url::Url;
 use super::CrawlError;
 use crate::canon::{canonicalize_str, host_key};
 use crate::config::{Config, SiteConfig};
+use crate::fetch::guard::is_onion;
 use crate::pacer::PaceSettings;
 use crate::page::Route;
 use crate::profile::SiteProfile;
@@ -41,6 +42,52 @@ pub struct SiteRuntime {
     pub route: Route,
     /// Default phone region.
     pub phone_region: Option<String>,
+    /// "Session expired" detection, when the site is crawled with a session.
+    pub session: Option<SessionCheck>,
+    /// Set when the session expired: the site's loop claims nothing more.
+    pub halted: std::sync::atomic::AtomicBool,
+}
+
+/// A compiled `[sites.session]`.
+#[derive(Debug)]
+pub struct SessionCheck {
+    /// Lower-cased markers.
+    pub markers: Vec<String>,
+    /// Login page path regex.
+    pub login_url: Option<Regex>,
+    /// Statuses meaning "logged out".
+    pub statuses: Vec<u16>,
+}
+
+impl SessionCheck {
+    /// Why a response shows an expired session, if it does. `location` is a redirect target
+    /// already resolved; `text` the decoded body of a 2xx page.
+    pub fn expired(
+        &self,
+        url: &Url,
+        status: u16,
+        location: Option<&Url>,
+        text: Option<&str>,
+    ) -> Option<String> {
+        if self.statuses.contains(&status) {
+            return Some(format!("HTTP {status}"));
+        }
+        if let Some(re) = &self.login_url {
+            if re.is_match(url.path()) {
+                return Some(format!("the login page {url} was served"));
+            }
+            if let Some(l) = location
+                && re.is_match(l.path())
+            {
+                return Some(format!("redirected to the login page {l}"));
+            }
+        }
+        let text = text?.to_lowercase();
+        self.markers
+            .iter()
+            .find(|m| text.contains(m.as_str()))
+            .map(|m| format!("the page shows {m:?}"))
+    }
 }
 
 impl SiteRuntime {
@@ -76,6 +123,21 @@ impl SiteRuntime {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // Onion sites always go through Tor, whatever `route` says (recorded as such).
+        let route = if seeds.iter().any(|u| u.host_str().is_some_and(is_onion))
+            || site
+                .scope_hosts
+                .iter()
+                .any(|h| is_onion(h.split(':').next().unwrap_or(h)))
+        {
+            Route::Tor
+        } else {
+            site.route
+        };
+        let default_concurrency = match route {
+            Route::Tor => config.tor.per_site_concurrency,
+            Route::Clearnet => crawl.per_site_concurrency,
+        };
         let obey_robots = site.obey_robots.unwrap_or(crawl.obey_robots);
         if !obey_robots {
             tracing::warn!(site = %site.name, "robots.txt is NOT obeyed for this site (configuration override)");
@@ -102,10 +164,7 @@ impl SiteRuntime {
             obey_robots,
             max_depth: site.max_depth.unwrap_or(crawl.max_depth),
             max_pages: site.max_pages.unwrap_or(crawl.max_pages),
-            concurrency: site
-                .concurrency
-                .unwrap_or(crawl.per_site_concurrency)
-                .max(1),
+            concurrency: site.concurrency.unwrap_or(default_concurrency).max(1),
             pace: PaceSettings {
                 requests_per_minute: site
                     .requests_per_minute
@@ -115,8 +174,33 @@ impl SiteRuntime {
                 jitter: Duration::from_millis(crawl.jitter_ms),
             },
             headers,
-            route: site.route,
+            route,
             phone_region: site.phone_region.clone(),
+            session: match &site.session {
+                None => None,
+                Some(sc) => Some(SessionCheck {
+                    markers: sc
+                        .expired_markers
+                        .iter()
+                        .map(|m| m.to_lowercase())
+                        .filter(|m| !m.is_empty())
+                        .collect(),
+                    login_url: sc
+                        .login_url
+                        .as_ref()
+                        .map(|p| {
+                            Regex::new(p).map_err(|e| {
+                                CrawlError::Config(format!(
+                                    "site {}: session.login_url {p:?}: {e}",
+                                    site.name
+                                ))
+                            })
+                        })
+                        .transpose()?,
+                    statuses: sc.statuses.clone(),
+                }),
+            },
+            halted: std::sync::atomic::AtomicBool::new(false),
         })
     }
 

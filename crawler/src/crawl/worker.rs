@@ -12,13 +12,13 @@ use url::Url;
 use super::analyze::{Analysis, ResponseView, analyze};
 use super::{CrawlError, CrawlEvent, CrawlObserver, Inner, SiteRuntime, SiteStats, lock};
 use crate::archive::record::to_warc_precision;
-use crate::archive::{CaptureInput, CaptureKind, CaptureMeta};
+use crate::archive::{CaptureInput, CaptureKind, CaptureMeta, RevisitOf};
 use crate::canon::host_key;
 use crate::fetch::{FetchError, FetchLimits, FetchRequest, FetchResponse};
 use crate::pacer::{Pacer, backoff_delay, parse_retry_after};
 use crate::page::{CaptureRef, Page};
 use crate::robots::{RobotsPolicy, agent_token};
-use crate::state::{FetchLogEntry, FrontierRow, UrlKind};
+use crate::state::{FetchLogEntry, FrontierRow, UrlKind, event, priority};
 
 /// Longest Retry-After honoured; longer ones are capped.
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(300);
@@ -51,12 +51,16 @@ pub(crate) async fn crawl_site(
                 result = Err(e);
             }
         }
-        if inner.stop.load(Ordering::SeqCst) {
+        if inner.stop.load(Ordering::SeqCst) || site.halted.load(Ordering::SeqCst) {
             break;
         }
         let Ok(site_permit) = site_sem.clone().acquire_owned().await else {
             break;
         };
+        // Checked again: a stop or an expired session may have come while waiting.
+        if inner.stop.load(Ordering::SeqCst) || site.halted.load(Ordering::SeqCst) {
+            break;
+        }
         let images_only = pages_claimed >= site.max_pages;
         let row = lock(&inner.state).claim_next(&site.name, &job, images_only)?;
         let Some(row) = row else {
@@ -160,17 +164,25 @@ fn pacer(inner: &Inner, site: &SiteRuntime, url: &Url) -> Arc<Pacer> {
 
 /// Fetches with retries: transient errors and 429/5xx are retried with exponential back-off and
 /// jitter; Retry-After of 429/503 holds the whole host.
+/// `None` when a stop was asked while waiting for the pacer (nothing was sent).
 async fn fetch_with_retries(
     inner: &Inner,
     site: &SiteRuntime,
     request: &FetchRequest,
-) -> (Result<FetchResponse, FetchError>, u32) {
+) -> Option<(Result<FetchResponse, FetchError>, u32)> {
     let pacer = pacer(inner, site, &request.url);
     let retries = inner.config.crawl.retries;
     let mut attempt = 0;
     loop {
-        pacer.acquire().await;
-        let result = inner.transport.fetch(request).await;
+        tokio::select! {
+            () = pacer.acquire() => {}
+            () = stopped(inner) => return None,
+        }
+        let transport = inner
+            .tor_routes
+            .for_request(site, &request.url)
+            .unwrap_or(&inner.transport);
+        let result = transport.fetch(request).await;
         let retry_wait = match &result {
             Ok(r) if r.status == 429 || r.status == 503 => {
                 let wait = r
@@ -198,8 +210,15 @@ async fn fetch_with_retries(
                 pacer.back_off(wait);
                 attempt += 1;
             }
-            _ => return (result, attempt),
+            _ => return Some((result, attempt)),
         }
+    }
+}
+
+/// Resolves once a stop is asked (the flag is polled every 100 ms).
+async fn stopped(inner: &Inner) {
+    while !inner.stop.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -218,7 +237,9 @@ async fn robots_for(
             robots_url.set_path("/robots.txt");
             robots_url.set_query(None);
             let request = FetchRequest { url: robots_url.clone(), headers: site.headers.clone(), limits: limits(inner, true) };
-            let (result, _) = fetch_with_retries(inner, site, &request).await;
+            let Some((result, _)) = fetch_with_retries(inner, site, &request).await else {
+                return Err(CrawlError::Stopped);
+            };
             let agent = agent_token(&inner.config.crawl.user_agent);
             let policy = match result {
                 Ok(resp) => {
@@ -244,7 +265,7 @@ async fn robots_for(
                         profile: None,
                         error: None,
                     };
-                    let capture = archive_response(inner, job, &request, &resp, meta, &resp.media_type())?;
+                    let capture = archive_response(inner, job, &request, &resp, meta, &resp.media_type(), None)?;
                     lock(&inner.state).log_fetch(job, &FetchLogEntry {
                         site: site.name.clone(),
                         url: robots_url.to_string(),
@@ -286,6 +307,7 @@ pub(crate) fn archive_response(
     resp: &FetchResponse,
     meta: CaptureMeta,
     mime: &str,
+    revisit: Option<&RevisitOf>,
 ) -> Result<CaptureRef, CrawlError> {
     let date = to_warc_precision(
         resp.started_at + chrono::Duration::from_std(resp.elapsed).unwrap_or_default(),
@@ -301,7 +323,7 @@ pub(crate) fn archive_response(
     };
     let name = writer.prepare()?;
     lock(&inner.state).register_warc_file(&name, job)?;
-    let capture = writer.write_capture(&CaptureInput {
+    let input = CaptureInput {
         url: &url,
         date,
         request_head: &head,
@@ -312,7 +334,11 @@ pub(crate) fn archive_response(
         ip: resp.remote_ip.map(|ip| ip.to_string()),
         mime,
         metadata,
-    })?;
+    };
+    let capture = match revisit {
+        Some(of) => writer.write_revisit(&input, of)?,
+        None => writer.write_capture(&input)?,
+    };
     Ok(capture)
 }
 
@@ -381,7 +407,13 @@ async fn process_row(
         }
     };
     if site.obey_robots {
-        let policy = robots_for(inner, site, job, &url).await?;
+        let policy = match robots_for(inner, site, job, &url).await {
+            Err(CrawlError::Stopped) => {
+                lock(&inner.state).requeue(row.id)?;
+                return Ok(());
+            }
+            other => other?,
+        };
         if !policy.allowed(url.as_str()) {
             lock(stats).robots_blocked += 1;
             return fail(
@@ -391,12 +423,26 @@ async fn process_row(
             );
         }
     }
+    let mut headers = site.headers.clone();
+    if row.kind == UrlKind::Page
+        && let Some(prev) = &row.prev
+    {
+        if let Some(etag) = &prev.etag {
+            headers.push(("If-None-Match".to_string(), etag.clone()));
+        }
+        if let Some(lm) = &prev.last_modified {
+            headers.push(("If-Modified-Since".to_string(), lm.clone()));
+        }
+    }
     let request = FetchRequest {
         url: url.clone(),
-        headers: site.headers.clone(),
+        headers,
         limits: limits(inner, false),
     };
-    let (result, attempts) = fetch_with_retries(inner, site, &request).await;
+    let Some((result, attempts)) = fetch_with_retries(inner, site, &request).await else {
+        lock(&inner.state).requeue(row.id)?;
+        return Ok(());
+    };
     let resp = match result {
         Ok(r) => r,
         Err(e) => {
@@ -425,6 +471,23 @@ async fn process_row(
         c.max_decompressed_bytes,
         c.fetch_images,
     );
+    let expired = site.session.as_ref().and_then(|check| {
+        let target = location.as_deref().and_then(|l| url.join(l.trim()).ok());
+        check.expired(&url, resp.status, target.as_ref(), analysis.text.as_deref())
+    });
+    if let Some(why) = expired {
+        return session_expired(
+            inner, site, job, &row, &request, &resp, analysis, &why, observer, stats,
+        );
+    }
+    let revisit = (resp.status == 304).then(|| {
+        let prev = row.prev.clone().unwrap_or_default();
+        RevisitOf {
+            record_id: prev.record_id,
+            date: prev.captured_at,
+            digest: prev.digest,
+        }
+    });
     let capture = archive_response(
         inner,
         job,
@@ -432,6 +495,7 @@ async fn process_row(
         &resp,
         analysis.meta.clone(),
         &analysis.media,
+        revisit.as_ref(),
     )?;
     let fetched_at = to_warc_precision(
         resp.started_at + chrono::Duration::from_std(resp.elapsed).unwrap_or_default(),
@@ -443,9 +507,14 @@ async fn process_row(
         &row,
         &analysis,
         &capture,
-        resp.status,
-        resp.body.len() as u64,
-        resp.elapsed.as_millis() as u64,
+        &Outcome {
+            status: resp.status,
+            bytes: resp.body.len() as u64,
+            elapsed_ms: resp.elapsed.as_millis() as u64,
+            etag: resp.header("etag"),
+            last_modified: resp.header("last-modified"),
+            date: fetched_at,
+        },
         stats,
         pending,
     )?;
@@ -472,6 +541,110 @@ async fn process_row(
     Ok(())
 }
 
+/// The session of a site expired: the response is archived (evidence of what was served), the
+/// URL goes back to the queue for the next crawl, and the site stops with a clear message.
+#[allow(clippy::too_many_arguments)]
+fn session_expired(
+    inner: &Arc<Inner>,
+    site: &SiteRuntime,
+    job: &str,
+    row: &FrontierRow,
+    request: &FetchRequest,
+    resp: &FetchResponse,
+    mut analysis: Analysis,
+    why: &str,
+    observer: &dyn CrawlObserver,
+    stats: &std::sync::Mutex<SiteStats>,
+) -> Result<(), CrawlError> {
+    let message = format!(
+        "session expired on site {} ({why} at {}): the site is stopped; renew its session headers/cookies in salwatch.toml and run `salwatch crawl` again",
+        site.name, row.url
+    );
+    analysis.meta.page = false;
+    analysis.meta.error = Some(message.clone());
+    let capture = archive_response(
+        inner,
+        job,
+        request,
+        resp,
+        analysis.meta.clone(),
+        &analysis.media,
+        None,
+    )?;
+    lock(&inner.state).complete(
+        job,
+        row,
+        "queued",
+        &FetchLogEntry {
+            site: site.name.clone(),
+            url: row.url.clone(),
+            status: Some(resp.status),
+            error_class: Some("session_expired".into()),
+            error: Some(message.clone()),
+            bytes: resp.body.len() as u64,
+            elapsed_ms: resp.elapsed.as_millis() as u64,
+            capture: Some(capture),
+            ..Default::default()
+        },
+        &[],
+    )?;
+    if !site.halted.swap(true, Ordering::SeqCst) {
+        tracing::error!("{message}");
+        observer.event(&CrawlEvent::Failed {
+            site: site.name.clone(),
+            url: row.url.clone(),
+            error: message,
+        });
+    }
+    let mut s = lock(stats);
+    s.fetched += 1;
+    s.session_expired += 1;
+    Ok(())
+}
+
+/// What a response was, for the log and the re-crawl schedule.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    /// HTTP status.
+    pub status: u16,
+    /// Body bytes.
+    pub bytes: u64,
+    /// Milliseconds taken (0 when recovered from the archive).
+    pub elapsed_ms: u64,
+    /// `ETag` header.
+    pub etag: Option<String>,
+    /// `Last-Modified` header.
+    pub last_modified: Option<String>,
+    /// `WARC-Date` of the capture.
+    pub date: chrono::DateTime<chrono::Utc>,
+}
+
+/// The change event of a page capture: first capture, or how a revisit compares with the last.
+fn change_event(row: &FrontierRow, status: u16, digest: &str) -> Option<&'static str> {
+    if row.kind != UrlKind::Page {
+        return None;
+    }
+    match (&row.prev, status) {
+        (None, 200..=299) => Some(event::NEW),
+        (None, _) => None,
+        (Some(_), 304) => Some(event::UNCHANGED),
+        (Some(_), 404 | 410) => Some(event::GONE),
+        (Some(p), 200..=299) if p.digest.as_deref() == Some(digest) => Some(event::UNCHANGED),
+        (Some(_), 200..=299) => Some(event::CHANGED),
+        (Some(_), _) => None,
+    }
+}
+
+/// True for the pages revisited on schedule: listing pages, seeds and pagination (where new
+/// listings appear).
+fn revisited(row: &FrontierRow, analysis: &Analysis) -> bool {
+    row.kind == UrlKind::Page
+        && (analysis.meta.is_listing
+            || row.priority == priority::SEED
+            || row.priority == priority::PAGINATION
+            || row.prev.is_some())
+}
+
 /// Marks a captured row done with its log entry and found URLs, and counts it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn commit(
@@ -481,38 +654,55 @@ pub(crate) fn commit(
     row: &FrontierRow,
     analysis: &Analysis,
     capture: &CaptureRef,
-    status: u16,
-    bytes: u64,
-    elapsed_ms: u64,
+    outcome: &Outcome,
     stats: &std::sync::Mutex<SiteStats>,
     pending: &AtomicU64,
 ) -> Result<(), CrawlError> {
+    let status = outcome.status;
+    let event = change_event(row, status, &capture.payload_digest);
+    let interval = inner.config.crawl.recrawl_interval_hours;
+    let next_visit = (revisited(row, analysis) && interval > 0).then(|| {
+        (outcome.date + chrono::Duration::hours(interval.min(24 * 365 * 100) as i64))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    });
+    let validators = ((200..300).contains(&status) && row.kind == UrlKind::Page)
+        .then(|| (outcome.etag.clone(), outcome.last_modified.clone()));
     let log = FetchLogEntry {
         site: site.name.clone(),
         url: row.url.clone(),
         status: Some(status),
         error_class: analysis.error.as_ref().map(|(c, _)| (*c).to_string()),
         error: analysis.error.as_ref().map(|(_, m)| m.clone()),
-        bytes,
-        elapsed_ms,
+        bytes: outcome.bytes,
+        elapsed_ms: outcome.elapsed_ms,
         capture: Some(capture.clone()),
+        event,
+        validators,
+        next_visit,
+        captured_at: Some(crate::archive::record::warc_date(&outcome.date)),
     };
     let new = lock(&inner.state).complete(job, row, "done", &log, &analysis.found)?;
     pending.fetch_add(new, Ordering::Relaxed);
     let mut s = lock(stats);
     s.fetched += 1;
-    s.bytes += bytes;
+    s.bytes += outcome.bytes;
     if row.kind == UrlKind::Image {
         s.images += 1;
     }
     if analysis.meta.page {
         s.pages += 1;
-        if analysis.meta.is_listing {
+        if analysis.meta.is_listing && (200..300).contains(&status) {
             s.listings += 1;
         }
     }
     if analysis.error.is_some() {
         s.failed += 1;
+    }
+    match event {
+        Some(event::UNCHANGED) => s.unchanged += 1,
+        Some(event::CHANGED) => s.changed += 1,
+        Some(event::GONE) => s.gone += 1,
+        _ => {}
     }
     Ok(())
 }

@@ -75,6 +75,8 @@ impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let allow_private = self.allow_private;
         let host = name.as_str().to_string();
+        #[cfg(test)]
+        lookups::record(&host);
         Box::pin(async move {
             if is_onion(&host) {
                 return Err(Box::new(GuardError::Onion(host)) as _);
@@ -99,6 +101,25 @@ impl Resolve for GuardedResolver {
             let it: Addrs = Box::new(allowed.into_iter());
             Ok(it)
         })
+    }
+}
+
+/// Every name that reached the resolver in this test process, so tests can prove that a name
+/// (an onion address) never did.
+#[cfg(test)]
+pub(crate) mod lookups {
+    use std::sync::Mutex;
+
+    static NAMES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    /// Records a name asked.
+    pub(crate) fn record(host: &str) {
+        crate::crawl::lock(&NAMES).push(host.to_ascii_lowercase());
+    }
+
+    /// The names asked so far.
+    pub(crate) fn names() -> Vec<String> {
+        crate::crawl::lock(&NAMES).clone()
     }
 }
 

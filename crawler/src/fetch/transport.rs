@@ -1,4 +1,4 @@
-//! The transport boundary: clearnet today, Tor later, one trait.
+//! The transport boundary: clearnet and Tor, one trait.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -170,6 +170,24 @@ pub enum FetchError {
         /// Details.
         message: String,
     },
+    /// An `.onion` host that is not a valid v3 address; refused before any connection.
+    #[error("{url}: invalid onion address: {reason} (no connection was made)")]
+    InvalidOnion {
+        /// The URL.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A classified failure of the Tor transport (already retried by the transport).
+    #[error("{url}: {kind}: {message}")]
+    Tor {
+        /// The URL.
+        url: String,
+        /// The class an analyst sees.
+        kind: crate::fetch::tor::TorFailure,
+        /// arti's message chain.
+        message: String,
+    },
 }
 
 impl FetchError {
@@ -184,6 +202,8 @@ impl FetchError {
             FetchError::BodyTooLarge { .. } => "body_too_large",
             FetchError::ContentTypeNotAllowed { .. } => "content_type",
             FetchError::Http { .. } => "http",
+            FetchError::InvalidOnion { .. } => "onion_invalid",
+            FetchError::Tor { kind, .. } => kind.class(),
         }
     }
 

@@ -4,7 +4,6 @@ mod contact;
 mod crypto;
 mod onion;
 mod pgp;
-mod sha1;
 
 use std::str::FromStr;
 

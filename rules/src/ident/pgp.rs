@@ -1,7 +1,7 @@
 //! OpenPGP: fingerprints written in text, and the primary-key fingerprint computed from an
 //! ASCII-armored public key block (RFC 4880: v4 fingerprint = SHA-1(0x99 || len16 || body)).
 
-use super::sha1::sha1;
+use sha1::{Digest, Sha1};
 
 /// A 40-hex fingerprint written in text (spaces allowed between groups): 40 upper-case hex.
 pub(crate) fn fingerprint_text(s: &str) -> Option<String> {
@@ -149,7 +149,7 @@ pub(crate) fn fingerprint_from_armor(block: &str) -> Option<String> {
     hashed.push(0x99);
     hashed.extend_from_slice(&len16.to_be_bytes());
     hashed.extend_from_slice(body);
-    Some(hex::encode_upper(sha1(&hashed)))
+    Some(hex::encode_upper(Sha1::digest(&hashed)))
 }
 
 #[cfg(test)]

@@ -1,0 +1,121 @@
+//! The rules benchmark driver (see docs/BENCHMARKS.md, "Rules"; run by benches/rules_vs_python.sh).
+//!
+//! `rules_bench patterns OUT.json`: every pattern of the default pack, as the naive Python peer
+//! runs them: one regex per rule (its `pattern`, or its folded `terms` as one alternation).
+//!
+//! `rules_bench run CORPUS.ndjson`: extracts every `{"id", "text"}` line with the full default
+//! pack on one thread and prints MB/s (normalizer alone, then full extraction).
+
+use std::io::BufRead;
+use std::time::Instant;
+
+use salwatch_rules::normalize::normalize;
+use salwatch_rules::pack::Source;
+use salwatch_rules::{Document, RuleEngine};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let engine = RuleEngine::default_pack()?;
+    match (args.get(1).map(String::as_str), args.get(2)) {
+        (Some("patterns"), Some(out)) => export(&engine, out),
+        (Some("run"), Some(corpus)) => run(&engine, corpus),
+        _ => Err("usage: rules_bench patterns OUT.json | rules_bench run CORPUS.ndjson".into()),
+    }
+}
+
+/// A term as a regex over folded text: escaped, `term*` = word prefix, whole words.
+fn term_regex(term: &str) -> String {
+    let (body, prefix) = match term.strip_suffix('*') {
+        Some(b) => (b, true),
+        None => (term, false),
+    };
+    let folded = normalize(body).text.trim().to_owned();
+    let escaped: String = folded
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == ' ' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect();
+    if prefix {
+        format!("{escaped}\\w*")
+    } else {
+        escaped
+    }
+}
+
+fn export(engine: &RuleEngine, out: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let mut rules = Vec::new();
+    for pack in engine.loaded_packs() {
+        for r in &pack.rules {
+            let regex = match &r.pattern {
+                Some(p) => p.clone(),
+                None => {
+                    let mut terms = Vec::new();
+                    for t in &r.terms {
+                        match t.strip_prefix('@') {
+                            Some(word) => terms.extend(engine.vocabulary().variants_of(word)),
+                            None => terms.push(t.clone()),
+                        }
+                    }
+                    let alts: Vec<String> = terms.iter().map(|t| term_regex(t)).collect();
+                    format!("\\b(?:{})\\b", alts.join("|"))
+                }
+            };
+            let source = if r.source == Source::Original {
+                "original"
+            } else {
+                "folded"
+            };
+            rules.push(
+                serde_json::json!({ "id": r.id, "kind": r.kind, "source": source, "regex": regex }),
+            );
+        }
+    }
+    std::fs::write(out, serde_json::to_string_pretty(&rules)?)?;
+    eprintln!("{} patterns -> {out}", rules.len());
+    Ok(())
+}
+
+fn run(engine: &RuleEngine, corpus: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let file = std::io::BufReader::new(std::fs::File::open(corpus)?);
+    let mut docs: Vec<(String, String)> = Vec::new();
+    for line in file.lines() {
+        let v: serde_json::Value = serde_json::from_str(&line?)?;
+        let id = v["id"].as_str().unwrap_or_default().to_owned();
+        let text = v["text"].as_str().unwrap_or_default().to_owned();
+        docs.push((id, text));
+    }
+    let bytes: usize = docs.iter().map(|(_, t)| t.len()).sum();
+    let mb = bytes as f64 / 1e6;
+    let t = Instant::now();
+    let mut folded = 0usize;
+    for (_, text) in &docs {
+        folded += normalize(text).text.len();
+    }
+    let norm_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let (mut entities, mut relevant) = (0usize, 0usize);
+    for (id, text) in &docs {
+        let x = engine.extract(&Document {
+            id,
+            text,
+            default_region: None,
+        });
+        entities += x.entities.len();
+        relevant += usize::from(x.relevant);
+    }
+    let extract_s = t.elapsed().as_secs_f64();
+    engine.dump_prof();
+    println!(
+        "{{\"documents\": {}, \"mb\": {mb:.2}, \"normalize_mb_s\": {:.1}, \"extract_s\": {extract_s:.3}, \"extract_mb_s\": {:.1}, \"entities\": {entities}, \"relevant\": {relevant}, \"folded_bytes\": {folded}, \"rules\": {}}}",
+        docs.len(),
+        mb / norm_s,
+        mb / extract_s,
+        engine.rule_count()
+    );
+    Ok(())
+}
