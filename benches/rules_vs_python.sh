@@ -4,6 +4,8 @@
 # Method and latest figures: docs/BENCHMARKS.md, section "Rules".
 #
 # Usage: benches/rules_vs_python.sh [CORPUS_MB (default 50)] [PYTHON_MB (default 5)]
+# PROFILE=bench-fast benches/rules_vs_python.sh   builds the driver with the fast-iteration
+# profile (root Cargo.toml) instead of the fat-LTO release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus_mb="${1:-50}"
@@ -11,8 +13,9 @@ python_mb="${2:-5}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-cargo build --release --quiet -p salwatch-rules --example rules_bench
-bench="target/release/examples/rules_bench"
+profile="${PROFILE:-release}"
+cargo build --profile "$profile" --quiet -p salwatch-rules --example rules_bench
+bench="target/$profile/examples/rules_bench"
 python3 benches/rules_corpus.py "$work/corpus.ndjson" --mb "$corpus_mb"
 "$bench" patterns "$work/patterns.json"
 

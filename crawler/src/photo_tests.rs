@@ -31,6 +31,13 @@ fn header_only_png(w: u32, h: u32) -> Vec<u8> {
     png.extend_from_slice(b"IHDR");
     png.extend_from_slice(&ihdr);
     png.extend_from_slice(&crc.sum().to_be_bytes());
+    for kind in [b"IDAT", b"IEND"] {
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        png.extend_from_slice(&0u32.to_be_bytes());
+        png.extend_from_slice(kind);
+        png.extend_from_slice(&crc.sum().to_be_bytes());
+    }
     png
 }
 
@@ -38,15 +45,26 @@ fn header_only_png(w: u32, h: u32) -> Vec<u8> {
 fn known_tiny_pngs() {
     // Brighter to the right on every row: every bit set.
     let rising = png_of(GrayImage::from_fn(9, 8, |x, _| Luma([(x * 20) as u8])));
-    assert_eq!(dhash(&rising).expect("hash").to_string(), "dhash:ffffffffffffffff");
+    assert_eq!(
+        dhash(&rising).expect("hash").to_string(),
+        "dhash:ffffffffffffffff"
+    );
     // Darker to the right: no bit set.
-    let falling = png_of(GrayImage::from_fn(9, 8, |x, _| Luma([200 - (x * 20) as u8])));
-    assert_eq!(dhash(&falling).expect("hash").to_string(), "dhash:0000000000000000");
+    let falling = png_of(GrayImage::from_fn(9, 8, |x, _| {
+        Luma([200 - (x * 20) as u8])
+    }));
+    assert_eq!(
+        dhash(&falling).expect("hash").to_string(),
+        "dhash:0000000000000000"
+    );
     // Rising on even rows only: alternate bytes.
     let rows = png_of(GrayImage::from_fn(9, 8, |x, y| {
         Luma([if y % 2 == 0 { x * 20 } else { 200 - x * 20 } as u8])
     }));
-    assert_eq!(dhash(&rows).expect("hash").to_string(), "dhash:ff00ff00ff00ff00");
+    assert_eq!(
+        dhash(&rows).expect("hash").to_string(),
+        "dhash:ff00ff00ff00ff00"
+    );
 }
 
 #[test]
@@ -80,6 +98,11 @@ fn altered_sample_photos_are_within_the_threshold() {
             .expect(original)
             .distance(dhash(&b).expect(altered));
         assert!(d <= 6, "{original} vs {altered}: distance {d}");
+        let c = fingerprint(&a)
+            .expect(original)
+            .color
+            .distance(fingerprint(&b).expect(altered).color);
+        assert!(c <= 10, "{original} vs {altered}: colour distance {c}");
     }
 }
 
@@ -113,4 +136,17 @@ fn broken_photos_give_an_error_class() {
     cut.truncate(cut.len() / 2);
     assert_eq!(dhash(&cut).expect_err("cut").class(), "image_decode");
     assert_eq!(dhash(b"").expect_err("empty").class(), "image_format");
+}
+
+#[test]
+fn flat_hashes_are_not_distinctive() {
+    assert!(!Dhash(0).is_distinctive());
+    assert!(!Dhash(u64::MAX).is_distinctive());
+    assert!(!Dhash(0x0100_0000_0000_0080).is_distinctive());
+    assert!(Dhash(0xa500_4a00_a000_5500).is_distinctive());
+    let flat = png_of(GrayImage::from_pixel(40, 40, Luma([90])));
+    let f = fingerprint(&flat).expect("flat");
+    assert_eq!(f.dhash, Dhash(0));
+    assert_eq!(f.color.to_string(), "rgb:5a5a5a");
+    assert_eq!("rgb:5a5a5a".parse::<MeanColor>(), Ok(f.color));
 }

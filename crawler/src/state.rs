@@ -145,6 +145,10 @@ pub struct FetchLogEntry {
     pub next_visit: Option<String>,
     /// `WARC-Date` of the capture (RFC 3339), stored with the validators.
     pub captured_at: Option<String>,
+    /// Perceptual hash of a photo capture (`dhash:` and 16 hex digits).
+    pub dhash: Option<String>,
+    /// Mean colour of a photo capture (`rgb:` and 6 hex digits).
+    pub photo_color: Option<String>,
 }
 
 /// Change events of the fetch log (column `event`), for timelines.
@@ -208,7 +212,9 @@ CREATE TABLE IF NOT EXISTS crawl_fetch_log (
   warc_length INTEGER,
   record_id TEXT,
   payload_digest TEXT,
-  event TEXT
+  event TEXT,
+  dhash TEXT,
+  photo_color TEXT
 );
 CREATE INDEX IF NOT EXISTS crawl_fetch_log_url ON crawl_fetch_log(site, url);
 CREATE TABLE IF NOT EXISTS crawl_jobs (
@@ -454,8 +460,8 @@ impl State {
             .map_err(err)?;
         }
         tx.execute(
-            "INSERT INTO crawl_fetch_log(job, site, url, status, error_class, error, bytes, elapsed_ms, warc_file, warc_offset, warc_length, record_id, payload_digest, event)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            "INSERT INTO crawl_fetch_log(job, site, url, status, error_class, error, bytes, elapsed_ms, warc_file, warc_offset, warc_length, record_id, payload_digest, event, dhash, photo_color)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 job,
                 log.site,
@@ -471,6 +477,8 @@ impl State {
                 c.map(|c| c.record_id.clone()),
                 c.map(|c| c.payload_digest.clone()),
                 log.event,
+                log.dhash,
+                log.photo_color,
             ],
         )
         .map_err(err)?;
@@ -583,6 +591,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("crawl_frontier", "captured_at TEXT"),
     ("crawl_frontier", "next_visit TEXT"),
     ("crawl_fetch_log", "event TEXT"),
+    ("crawl_fetch_log", "dhash TEXT"),
+    ("crawl_fetch_log", "photo_color TEXT"),
 ];
 
 fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
@@ -744,5 +754,53 @@ mod tests {
             st.warc_files_of_jobs(&["j1".into()]).expect("files"),
             vec!["a.warc.gz", "b.warc.gz"]
         );
+    }
+
+    /// A fetch log from before photo hashes gets the `dhash` and `photo_color` columns in place,
+    /// keeping its rows.
+    #[test]
+    fn older_fetch_log_gains_photo_hash_columns() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("state.db");
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(
+                "CREATE TABLE crawl_fetch_log (id INTEGER PRIMARY KEY, job TEXT NOT NULL,
+                 site TEXT NOT NULL, url TEXT NOT NULL, status INTEGER, error_class TEXT,
+                 error TEXT, bytes INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0,
+                 at TEXT NOT NULL DEFAULT 'then', warc_file TEXT, warc_offset INTEGER,
+                 warc_length INTEGER, record_id TEXT, payload_digest TEXT);
+                 INSERT INTO crawl_fetch_log (job, site, url, status) VALUES ('old', 's', 'u', 200);",
+            )
+            .expect("old schema");
+        }
+        let mut st = State::open(&path).expect("migrated");
+        st.log_fetch(
+            "j",
+            &FetchLogEntry {
+                site: "s".into(),
+                url: "u2".into(),
+                ..Default::default()
+            },
+        )
+        .expect("log");
+        let rows: Vec<(String, Option<String>)> = st
+            .conn
+            .prepare("SELECT url, dhash FROM crawl_fetch_log ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(rows, vec![("u".into(), None), ("u2".into(), None)]);
+        let photo_color: i64 = st
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('crawl_fetch_log') WHERE name = 'photo_color'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("column");
+        assert_eq!(photo_color, 1);
     }
 }

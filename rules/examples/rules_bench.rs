@@ -5,6 +5,9 @@
 //!
 //! `rules_bench run CORPUS.ndjson`: extracts every `{"id", "text"}` line with the full default
 //! pack on one thread and prints MB/s (normalizer alone, then full extraction).
+//!
+//! `rules_bench digest CORPUS.ndjson`: a hash of every extraction and normalization, to show that a performance
+//! change leaves the output unchanged (compare the digest before and after).
 
 use std::io::BufRead;
 use std::time::Instant;
@@ -19,7 +22,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match (args.get(1).map(String::as_str), args.get(2)) {
         (Some("patterns"), Some(out)) => export(&engine, out),
         (Some("run"), Some(corpus)) => run(&engine, corpus),
-        _ => Err("usage: rules_bench patterns OUT.json | rules_bench run CORPUS.ndjson".into()),
+        (Some("digest"), Some(corpus)) => digest(&engine, corpus),
+        _ => Err(
+            "usage: rules_bench patterns OUT.json | rules_bench run CORPUS.ndjson | \
+                  rules_bench digest CORPUS.ndjson"
+                .into(),
+        ),
     }
 }
 
@@ -80,7 +88,8 @@ fn export(engine: &RuleEngine, out: &str) -> Result<(), Box<dyn std::error::Erro
     Ok(())
 }
 
-fn run(engine: &RuleEngine, corpus: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// Reads `{"id", "text"}` lines.
+fn load(corpus: &str) -> Result<Vec<(String, String)>, Box<dyn std::error::Error>> {
     let file = std::io::BufReader::new(std::fs::File::open(corpus)?);
     let mut docs: Vec<(String, String)> = Vec::new();
     for line in file.lines() {
@@ -89,6 +98,34 @@ fn run(engine: &RuleEngine, corpus: &str) -> Result<(), Box<dyn std::error::Erro
         let text = v["text"].as_str().unwrap_or_default().to_owned();
         docs.push((id, text));
     }
+    Ok(docs)
+}
+
+/// A hash of every extraction (as JSON) and normalization (text and offset map): equal digests before and after a performance change
+/// show that the change left the output alone.
+fn digest(engine: &RuleEngine, corpus: &str) -> Result<(), Box<dyn std::error::Error>> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let docs = load(corpus)?;
+    for (id, text) in &docs {
+        let x = engine.extract(&Document {
+            id,
+            text,
+            default_region: None,
+        });
+        serde_json::to_string(&x)?.hash(&mut h);
+        format!("{:?}", normalize(text)).hash(&mut h);
+    }
+    println!(
+        "{{\"documents\": {}, \"digest\": \"{:016x}\"}}",
+        docs.len(),
+        h.finish()
+    );
+    Ok(())
+}
+
+fn run(engine: &RuleEngine, corpus: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let docs = load(corpus)?;
     let bytes: usize = docs.iter().map(|(_, t)| t.len()).sum();
     let mb = bytes as f64 / 1e6;
     let t = Instant::now();
@@ -109,7 +146,6 @@ fn run(engine: &RuleEngine, corpus: &str) -> Result<(), Box<dyn std::error::Erro
         relevant += usize::from(x.relevant);
     }
     let extract_s = t.elapsed().as_secs_f64();
-    engine.dump_prof();
     println!(
         "{{\"documents\": {}, \"mb\": {mb:.2}, \"normalize_mb_s\": {:.1}, \"extract_s\": {extract_s:.3}, \"extract_mb_s\": {:.1}, \"entities\": {entities}, \"relevant\": {relevant}, \"folded_bytes\": {folded}, \"rules\": {}}}",
         docs.len(),

@@ -28,6 +28,10 @@ pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Opt
     let (mut cyr, mut latin) = (0usize, 0usize);
     let (mut mk_letters, mut sr_letters) = (0usize, 0usize);
     for ch in sample.chars() {
+        if ch.is_ascii() {
+            latin += usize::from(ch.is_ascii_alphabetic());
+            continue;
+        }
         match ch {
             'ѓ' | 'ќ' | 'ѕ' | 'Ѓ' | 'Ќ' | 'Ѕ' => {
                 mk_letters += 1;
@@ -44,17 +48,21 @@ pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Opt
     }
     let cyrillic = cyr > latin;
     let fsample = &folded[..floor(folded, 64 * 1024)];
-    let words: Vec<&str> = word_ranges(fsample)
-        .into_iter()
-        .take(4000)
-        .map(|r| &fsample[r])
-        .collect();
+    // Marker words per language, one lookup per word (same counts as testing every set).
+    let mut found = vec![0usize; c.markers.len()];
+    for r in word_ranges(fsample).into_iter().take(4000) {
+        if let Some(langs) = c.marker_index.get(&fsample[r]) {
+            for &li in langs {
+                found[li] += 1;
+            }
+        }
+    }
     let mut best: Option<(usize, &str)> = None;
-    for (lang, set) in &c.markers {
+    for (li, (lang, _)) in c.markers.iter().enumerate() {
         if cyrillic && !matches!(lang.as_str(), "mk" | "sr" | "bg" | "ru" | "uk") {
             continue;
         }
-        let mut n = words.iter().filter(|w| set.contains(**w)).count() * 2;
+        let mut n = found[li] * 2;
         if lang == "mk" {
             n += 3 * mk_letters;
         }

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+use crate::boundary::{ascii_boundaries, has_boundaries, without_boundaries};
 
 use crate::error::Error;
 use crate::ident::Validator;
@@ -52,6 +54,12 @@ const REGEX_SIZE_LIMIT: usize = 1 << 20;
 pub(crate) struct CompiledRule {
     pub spec: RuleSpec,
     pub regex: Option<Regex>,
+    /// The pattern with ASCII word boundaries: same matches as `regex` on an ASCII haystack,
+    /// and fast there (None when the pattern has no boundary, or the variant failed to build).
+    pub ascii: Option<Regex>,
+    /// The pattern without word boundaries (matches wherever `regex` does, and more): finds
+    /// candidate starts fast on any haystack (None when the pattern has no boundary).
+    pub relaxed: Option<Regex>,
     pub excludes: Vec<Regex>,
     pub validator: Option<Validator>,
     pub weight: f32,
@@ -62,6 +70,16 @@ impl CompiledRule {
     /// True for classification-only rules (no entity).
     pub fn is_cue(&self) -> bool {
         self.spec.kind == "cue"
+    }
+
+    /// The regex to run over a haystack: the ASCII-boundary variant when the haystack (and the
+    /// byte before the search start) is ASCII, where it matches exactly like the Unicode one.
+    pub fn pick(&self, haystack_is_ascii: bool) -> Option<&Regex> {
+        if haystack_is_ascii {
+            self.ascii.as_ref().or(self.regex.as_ref())
+        } else {
+            self.regex.as_ref()
+        }
     }
 }
 
@@ -80,8 +98,14 @@ pub(crate) struct Compiled {
     pub terms: Vec<Vec<TermRef>>,
     pub whole_folded: Vec<usize>,
     pub whole_original: Vec<usize>,
+    /// Prefilter over `whole_folded`: the same patterns without word boundaries (a superset).
+    pub folded_set: Option<RegexSet>,
+    /// Prefilter over `whole_original`, likewise.
+    pub original_set: Option<RegexSet>,
     pub vocabulary: Vocabulary,
     pub markers: Vec<(String, HashSet<String>)>,
+    /// Marker word → indices (into `markers`) of the languages it marks: one lookup per word.
+    pub marker_index: HashMap<String, Vec<usize>>,
 }
 
 fn default_weight(kind: &str) -> f32 {
@@ -181,6 +205,16 @@ impl Compiled {
                     format!("group `{g}` is not a named group of the pattern"),
                 ));
             }
+            let ascii = spec
+                .pattern
+                .as_deref()
+                .filter(|p| has_boundaries(p))
+                .and_then(|p| fast_regex(&ascii_boundaries(p)));
+            let relaxed = spec
+                .pattern
+                .as_deref()
+                .filter(|p| has_boundaries(p))
+                .and_then(|p| fast_regex(&without_boundaries(p)));
             let excludes = spec
                 .exclude
                 .iter()
@@ -246,6 +280,8 @@ impl Compiled {
             rules.push(CompiledRule {
                 spec,
                 regex,
+                ascii,
+                relaxed,
                 excludes,
                 validator,
                 weight,
@@ -267,14 +303,58 @@ impl Compiled {
             )
         };
         let terms = patterns.into_iter().map(|(_, t)| t).collect();
+        let folded_set = relaxed_set(&rules, &whole_folded);
+        let original_set = relaxed_set(&rules, &whole_original);
         Ok(Compiled {
             rules,
             automaton,
             terms,
             whole_folded,
             whole_original,
+            folded_set,
+            original_set,
             vocabulary,
+            marker_index: marker_index(&markers),
             markers: markers.into_iter().collect(),
         })
     }
+}
+
+/// A speed-only variant of an already validated pattern; None if it does not build.
+fn fast_regex(pattern: &str) -> Option<Regex> {
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT * 2)
+        .build()
+        .ok()
+}
+
+/// One `RegexSet` of the given rules' patterns without word boundaries: a match of a rule's
+/// real pattern is also a match of its relaxed one, so a rule whose relaxed pattern is absent
+/// from a text cannot match it. None (no prefilter: every rule runs) if it does not build.
+fn relaxed_set(rules: &[CompiledRule], which: &[usize]) -> Option<RegexSet> {
+    let patterns: Vec<String> = which
+        .iter()
+        .map(|&i| rules[i].spec.pattern.as_deref().map(without_boundaries))
+        .collect::<Option<Vec<_>>>()?;
+    if patterns.is_empty() {
+        return None;
+    }
+    RegexSetBuilder::new(&patterns)
+        .size_limit(REGEX_SIZE_LIMIT * 8)
+        .dfa_size_limit(REGEX_SIZE_LIMIT * 8)
+        .build()
+        .map_err(|e| tracing::debug!(error = %e, "relaxed prefilter set not built"))
+        .ok()
+}
+
+/// Inverts the marker sets: word → languages (by their index in the sorted marker list).
+fn marker_index(markers: &BTreeMap<String, HashSet<String>>) -> HashMap<String, Vec<usize>> {
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (li, words) in markers.values().enumerate() {
+        for w in words {
+            index.entry(w.clone()).or_default().push(li);
+        }
+    }
+    index
 }

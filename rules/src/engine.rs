@@ -130,8 +130,6 @@ impl RuleEngine {
         self.compiled.rules.len()
     }
 
-    #[allow(missing_docs)]
-    pub fn dump_prof(&self) { crate::scan::dump_prof(&self.compiled) }
     /// Runs every loaded rule over one document.
     pub fn extract(&self, doc: &Document<'_>) -> Extraction {
         self.run(doc).0
@@ -176,13 +174,9 @@ impl RuleEngine {
         while start < text.len() || (start == 0 && text.is_empty()) {
             let end = chunk_end(text, start);
             let chunk = &text[start..end];
-            let t0 = std::time::Instant::now();
             let norm = normalize(chunk);
-            crate::scan::prof(120, t0);
-            let t0 = std::time::Instant::now();
             if start == 0 {
                 language = detect_language(&self.compiled, chunk, &norm.text);
-                crate::scan::prof(121, t0);
                 if reg.is_none() {
                     reg = region_for_language(language.as_deref());
                 }
@@ -209,12 +203,10 @@ impl RuleEngine {
                 .then(b.span.end.cmp(&a.span.end))
                 .then(a.rule.cmp(&b.rule))
         });
-        let t0 = std::time::Instant::now();
         let verdict = judge(&self.compiled, &hits);
         let mut entities = merge_entities(&hits);
         ammunition_calibers(&mut entities);
         let packs = self.packs();
-        crate::scan::prof(122, t0);
         let extraction = Extraction {
             id: doc.id.to_owned(),
             relevant: verdict.relevant,

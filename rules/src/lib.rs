@@ -12,6 +12,7 @@
 //! - [`RuleEngine`]: loads packs (the embedded default `salw-core`, plus files), extracts.
 
 pub mod backtest;
+mod boundary;
 mod classify;
 mod compile;
 pub mod engine;

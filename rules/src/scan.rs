@@ -2,6 +2,7 @@
 //! term hits, whole-text patterns, validators, exclusions.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use regex::Captures;
@@ -21,6 +22,34 @@ pub(crate) struct Hit {
     pub span: Range<usize>,
     pub folded: Option<Range<usize>>,
     pub entity: Option<Entity>,
+}
+
+/// Hits already made, by (rule, start, end): only inserted into, never iterated.
+type Seen = HashSet<(usize, usize, usize), BuildHasherDefault<FastHash>>;
+
+/// A small multiplicative hasher for the `Seen` keys (a few integers from our own spans; no
+/// untrusted key choice), much cheaper than SipHash.
+#[derive(Default)]
+struct FastHash(u64);
+
+impl Hasher for FastHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
 }
 
 fn word_before(t: &str, pos: usize) -> bool {
@@ -60,8 +89,7 @@ pub(crate) fn scan(
 ) -> Vec<Hit> {
     let folded = norm.text.as_str();
     let mut hits = Vec::new();
-    let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
-    let t0 = std::time::Instant::now();
+    let mut seen = Seen::default();
     if let Some(ac) = &c.automaton {
         for m in ac.find_overlapping_iter(folded) {
             let (s, e) = (m.start(), m.end());
@@ -88,11 +116,10 @@ pub(crate) fn scan(
                             hits.push(hit);
                         }
                     }
-                    Some(re) => {
+                    Some(_) => {
                         near_hit(
                             tr.rule,
                             rule,
-                            re,
                             original,
                             norm,
                             s..end,
@@ -105,42 +132,93 @@ pub(crate) fn scan(
             }
         }
     }
-    prof(0, t0);
-    for &ri in &c.whole_folded {
-        let t0 = std::time::Instant::now();
-        let rule = &c.rules[ri];
-        if let Some(re) = &rule.regex {
-            for caps in re.captures_iter(folded) {
-                push_caps(
-                    ri,
-                    rule,
-                    &caps,
-                    original,
-                    Some(norm),
-                    region,
-                    &mut seen,
-                    &mut hits,
-                );
-            }
+    let folded_ascii = folded.is_ascii();
+    let maybe = c.folded_set.as_ref().map(|set| set.matches(folded));
+    for (k, &ri) in c.whole_folded.iter().enumerate() {
+        if maybe.as_ref().is_some_and(|m| !m.matched(k)) {
+            continue;
         }
-        prof(1 + ri, t0);
-    }
-    for &ri in &c.whole_original {
-        let t0 = std::time::Instant::now();
         let rule = &c.rules[ri];
-        if let Some(re) = &rule.regex {
-            for caps in re.captures_iter(original) {
-                push_caps(
-                    ri, rule, &caps, original, None, region, &mut seen, &mut hits,
-                );
-            }
-        }
-        prof(1 + ri, t0);
+        for_each_match(rule, folded, folded_ascii, |caps| {
+            push_caps(
+                ri,
+                rule,
+                caps,
+                original,
+                Some(norm),
+                region,
+                &mut seen,
+                &mut hits,
+            );
+        });
     }
-    let t0 = std::time::Instant::now();
+    let original_ascii = original.is_ascii();
+    let maybe = c.original_set.as_ref().map(|set| set.matches(original));
+    for (k, &ri) in c.whole_original.iter().enumerate() {
+        if maybe.as_ref().is_some_and(|m| !m.matched(k)) {
+            continue;
+        }
+        let rule = &c.rules[ri];
+        for_each_match(rule, original, original_ascii, |caps| {
+            push_caps(ri, rule, caps, original, None, region, &mut seen, &mut hits);
+        });
+    }
     hits.retain(|h| !excluded(&c.rules[h.rule], folded, h.folded.as_ref()));
-    prof(119, t0);
     hits
+}
+
+/// Calls `f` with every match of the rule's pattern over `hay`, exactly as `captures_iter`
+/// would yield them, but fast:
+/// - an ASCII haystack runs the ASCII-boundary variant (same matches there, DFA speed);
+/// - otherwise the boundary-free variant finds each next candidate start (a real match starting
+///   at `s` is also a relaxed match starting at `s`, so none starts before the candidate), and
+///   the real pattern runs from there, over the whole haystack so its boundaries see the same
+///   context. Text without candidates costs one fast pass.
+fn for_each_match(
+    rule: &CompiledRule,
+    hay: &str,
+    hay_is_ascii: bool,
+    mut f: impl FnMut(&Captures<'_>),
+) {
+    let Some(re) = rule.pick(hay_is_ascii) else {
+        return;
+    };
+    let relaxed = match &rule.relaxed {
+        Some(r) if !hay_is_ascii => r,
+        _ => {
+            for caps in re.captures_iter(hay) {
+                f(&caps);
+            }
+            return;
+        }
+    };
+    let mut pos = 0;
+    let mut last_end: Option<usize> = None;
+    while pos <= hay.len() {
+        let Some(cand) = relaxed.find_at(hay, pos) else {
+            return;
+        };
+        let Some(caps) = re.captures_at(hay, cand.start()) else {
+            return;
+        };
+        let Some(m) = caps.get(0) else { return };
+        if m.is_empty() {
+            // As the iterator does: an empty match at the previous match's end is skipped,
+            // and the search moves on by one character.
+            let next = ceil(hay, m.end() + 1);
+            if last_end != Some(m.end()) {
+                f(&caps);
+            }
+            if next <= m.end() {
+                return;
+            }
+            pos = next;
+        } else {
+            f(&caps);
+            pos = m.end();
+        }
+        last_end = Some(m.end());
+    }
 }
 
 fn literal_hit(
@@ -168,12 +246,11 @@ fn literal_hit(
 fn near_hit(
     ri: usize,
     rule: &CompiledRule,
-    re: &regex::Regex,
     original: &str,
     norm: &Normalized,
     hit: Range<usize>,
     region: Option<Region>,
-    seen: &mut HashSet<(usize, usize, usize)>,
+    seen: &mut Seen,
     hits: &mut Vec<Hit>,
 ) {
     let text = norm.text.as_str();
@@ -188,6 +265,9 @@ fn near_hit(
         we = ceil(text, we + 1);
     }
     let hay = &text[..we];
+    // A boundary at `ws` looks at the byte before it; one at `we` is the haystack's end.
+    let ascii = text.as_bytes()[ws.saturating_sub(1)..we].is_ascii();
+    let Some(re) = rule.pick(ascii) else { return };
     let mut pos = ws;
     while pos <= we {
         let Some(caps) = re.captures_at(hay, pos) else {
@@ -219,7 +299,7 @@ fn push_caps(
     original: &str,
     norm: Option<&Normalized>,
     region: Option<Region>,
-    seen: &mut HashSet<(usize, usize, usize)>,
+    seen: &mut Seen,
     hits: &mut Vec<Hit>,
 ) {
     let m = rule
@@ -344,7 +424,3 @@ fn excluded(rule: &CompiledRule, folded: &str, span: Option<&Range<usize>>) -> b
         false
     })
 }
-
-pub static PROF: [std::sync::atomic::AtomicU64; 128] = [const { std::sync::atomic::AtomicU64::new(0) }; 128];
-pub(crate) fn prof(i: usize, t0: std::time::Instant) { PROF[i].fetch_add(t0.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed); }
-pub fn dump_prof(c: &Compiled) { for (i, p) in PROF.iter().enumerate() { let v = p.load(std::sync::atomic::Ordering::Relaxed); if v > 0 { let name = if i >= 120 { format!("engine{i}") } else if i == 0 { "terms".to_string() } else { c.rules[i-1].spec.id.clone() }; eprintln!("{:8.3}s {}", v as f64 / 1e9, name); } } }

@@ -44,12 +44,19 @@ zout.close()
 
 fn unzip(pkg: &Path, to: &Path) {
     let out = Command::new("python3")
-        .args(["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])"])
+        .args([
+            "-c",
+            "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
+        ])
         .arg(pkg)
         .arg(to)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn tamper(dir: &Path, pkg: &Path, out: &str, op: &str, name: &str, extra: Option<&str>) -> PathBuf {
@@ -60,7 +67,11 @@ fn tamper(dir: &Path, pkg: &Path, out: &str, op: &str, name: &str, extra: Option
         cmd.arg(e);
     }
     let o = cmd.output().unwrap();
-    assert!(o.status.success(), "tamper {op} {name}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "tamper {op} {name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     dst
 }
 
@@ -131,12 +142,36 @@ fn exported_package_is_valid_byte_exact_and_every_tampering_is_named() {
         .collect();
     ok(&["-w", w, "case", "new", "op-glock", "--analyst", "ana"]);
     for id in &ids {
-        ok(&["-w", w, "case", "add", "op-glock", "--listing", id, "--analyst", "ana"]);
+        ok(&[
+            "-w",
+            w,
+            "case",
+            "add",
+            "op-glock",
+            "--listing",
+            id,
+            "--analyst",
+            "ana",
+        ]);
     }
-    ok(&["-w", w, "case", "note", "op-glock", "same <b>engraving</b>", "--analyst", "ana"]);
+    ok(&[
+        "-w",
+        w,
+        "case",
+        "note",
+        "op-glock",
+        "same <b>engraving</b>",
+        "--analyst",
+        "ana",
+    ]);
 
     // Usage errors: unknown case, missing package, not a zip.
-    assert_eq!(run(&["-w", w, "export", "nope", "--out", "x.wacz"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["-w", w, "export", "nope", "--out", "x.wacz"])
+            .status
+            .code(),
+        Some(2)
+    );
     let missing = d.join("missing.wacz");
     assert_eq!(verify(&missing, None).0, Some(2));
     let not_zip = d.join("not.wacz");
@@ -147,7 +182,16 @@ fn exported_package_is_valid_byte_exact_and_every_tampering_is_named() {
     let pkg = d.join("op-glock.wacz");
     let p = pkg.to_str().unwrap();
     let summary: Value = serde_json::from_str(&ok(&[
-        "-w", w, "export", "op-glock", "--out", p, "--analyst", "bo", "--format", "json",
+        "-w",
+        w,
+        "export",
+        "op-glock",
+        "--out",
+        p,
+        "--analyst",
+        "bo",
+        "--format",
+        "json",
     ]))
     .unwrap();
     let summary = &summary[0];
@@ -167,7 +211,36 @@ fn exported_package_is_valid_byte_exact_and_every_tampering_is_named() {
     let report = std::fs::read_to_string(x.join("salwatch/report.html")).unwrap();
     assert!(report.contains(fingerprint), "the report names the key");
     assert!(!report.contains("<script"), "no scripts");
-    assert!(report.contains("same &lt;b&gt;engraving&lt;/b&gt;"), "captured text is escaped");
+    assert!(
+        report.contains("src=\"data:image/png;base64,"),
+        "the listings' photos are embedded"
+    );
+    assert!(
+        report.contains("same &lt;b&gt;engraving&lt;/b&gt;"),
+        "captured text is escaped"
+    );
+
+    // The custody log: the case's audit log, then the export, chained by hashes.
+    let custody = std::fs::read_to_string(x.join("salwatch/custody.jsonl")).unwrap();
+    let entries: Vec<Value> = custody
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        entries.len(),
+        1 + 3 + 1 + 1,
+        "created, 3 added, noted, exported"
+    );
+    let last = entries.last().unwrap();
+    assert_eq!(
+        (last["action"].as_str(), last["who"].as_str()),
+        (Some("exported"), Some("bo"))
+    );
+    assert!(last["tool"].as_str().unwrap().starts_with("salwatch "));
+    assert!(
+        !last["archive"].as_array().unwrap().is_empty(),
+        "names the source WARC files"
+    );
 
     // The capture records are the workspace archive's bytes, found through the CDXJ index.
     let listings: Value =
@@ -177,7 +250,10 @@ fn exported_package_is_valid_byte_exact_and_every_tampering_is_named() {
     for l in listings.as_array().unwrap() {
         let c = &l["capture"];
         let file = c["warc_file"].as_str().unwrap();
-        let (off, len) = (c["offset"].as_u64().unwrap() as usize, c["length"].as_u64().unwrap() as usize);
+        let (off, len) = (
+            c["offset"].as_u64().unwrap() as usize,
+            c["length"].as_u64().unwrap() as usize,
+        );
         let source = std::fs::read(ws.join("archive").join(file)).unwrap();
         let member = &source[off..off + len];
         let line = cdxj
@@ -185,17 +261,29 @@ fn exported_package_is_valid_byte_exact_and_every_tampering_is_named() {
             .find(|line| line.contains(c["payload_digest"].as_str().unwrap()))
             .unwrap_or_else(|| panic!("no CDXJ line for {}", l["listing_id"]));
         let entry: Value = serde_json::from_str(line.splitn(3, ' ').nth(2).unwrap()).unwrap();
-        let exported = std::fs::read(x.join("archive").join(entry["filename"].as_str().unwrap())).unwrap();
+        let exported =
+            std::fs::read(x.join("archive").join(entry["filename"].as_str().unwrap())).unwrap();
         let new_off: usize = entry["offset"].as_str().unwrap().parse().unwrap();
-        assert_eq!(&exported[new_off..new_off + len], member, "byte-for-byte copy");
+        assert_eq!(
+            &exported[new_off..new_off + len],
+            member,
+            "byte-for-byte copy"
+        );
         assert!(find_sub(&exported, member).is_some());
     }
 
     // 2. The independent tools.
     if tool("py-wacz (pip install wacz)", &["wacz", "--help"]) {
-        let v = Command::new("wacz").args(["validate", "-f"]).arg(&pkg).output().unwrap();
+        let v = Command::new("wacz")
+            .args(["validate", "-f"])
+            .arg(&pkg)
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&v.stdout);
-        assert!(v.status.success() && text.contains("is valid"), "wacz validate:\n{text}");
+        assert!(
+            v.status.success() && text.contains("is valid"),
+            "wacz validate:\n{text}"
+        );
     }
     let warcs: Vec<PathBuf> = std::fs::read_dir(x.join("archive"))
         .unwrap()
@@ -203,19 +291,48 @@ fn exported_package_is_valid_byte_exact_and_every_tampering_is_named() {
         .collect();
     assert!(!warcs.is_empty());
     if tool("warcio (pip install warcio)", &["warcio", "--version"]) {
-        let check = Command::new("warcio").args(["check", "-v"]).args(&warcs).output().unwrap();
+        let check = Command::new("warcio")
+            .args(["check", "-v"])
+            .args(&warcs)
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&check.stdout);
-        assert!(check.status.success() && text.contains("digest pass") && !text.contains("digest failed"), "warcio check:\n{text}");
-        if Command::new("warcio").args(["test", "--help"]).output().is_ok_and(|o| o.status.success()) {
-            let t = Command::new("warcio").arg("test").args(&warcs).output().unwrap();
+        assert!(
+            check.status.success()
+                && text.contains("digest pass")
+                && !text.contains("digest failed"),
+            "warcio check:\n{text}"
+        );
+        if Command::new("warcio")
+            .args(["test", "--help"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            let t = Command::new("warcio")
+                .arg("test")
+                .args(&warcs)
+                .output()
+                .unwrap();
             let text = String::from_utf8_lossy(&t.stdout);
-            assert!(t.status.success() && !text.contains("error:"), "warcio test:\n{text}");
+            assert!(
+                t.status.success() && !text.contains("error:"),
+                "warcio test:\n{text}"
+            );
         } else {
-            eprintln!("NOTE: the installed warcio has no `test` subcommand; ran `warcio check` and `warcio index`");
+            eprintln!(
+                "NOTE: the installed warcio has no `test` subcommand; ran `warcio check` and `warcio index`"
+            );
             for f in &warcs {
                 let i = Command::new("warcio").arg("index").arg(f).output().unwrap();
-                assert!(i.status.success(), "warcio index cannot parse {}", f.display());
-                assert_eq!(String::from_utf8_lossy(&i.stdout).lines().count() as u64, summary["records"].as_u64().unwrap() / warcs.len() as u64);
+                assert!(
+                    i.status.success(),
+                    "warcio index cannot parse {}",
+                    f.display()
+                );
+                assert_eq!(
+                    String::from_utf8_lossy(&i.stdout).lines().count() as u64,
+                    summary["records"].as_u64().unwrap() / warcs.len() as u64
+                );
             }
         }
     }
@@ -223,7 +340,10 @@ fn exported_package_is_valid_byte_exact_and_every_tampering_is_named() {
     // 3. Verify: intact, then each tampering named.
     let (code, findings) = verify(&pkg, Some(&pem));
     assert_eq!((code, findings.len()), (Some(0), 0), "{findings:?}");
-    let warc_name = format!("archive/{}", warcs[0].file_name().unwrap().to_str().unwrap());
+    let warc_name = format!(
+        "archive/{}",
+        warcs[0].file_name().unwrap().to_str().unwrap()
+    );
     let has = |f: &[(String, String, String)], kind: &str, path: &str| {
         f.iter().any(|(k, p, _)| k == kind && p == path)
     };
@@ -234,19 +354,44 @@ fn exported_package_is_valid_byte_exact_and_every_tampering_is_named() {
     assert!(has(&f, "altered", &warc_name), "{f:?}");
 
     let title = listings[0]["title"].as_str().unwrap();
-    let edit = format!("{}=>{}", serde_json::to_string(title).unwrap(), "\"Air rifle\"");
-    let edited = tamper(d, &pkg, "edited.wacz", "replace", "salwatch/listings.json", Some(&edit));
+    let edit = format!(
+        "{}=>{}",
+        serde_json::to_string(title).unwrap(),
+        "\"Air rifle\""
+    );
+    let edited = tamper(
+        d,
+        &pkg,
+        "edited.wacz",
+        "replace",
+        "salwatch/listings.json",
+        Some(&edit),
+    );
     let (code, f) = verify(&edited, Some(&pem));
     assert_eq!(code, Some(1));
     assert!(has(&f, "altered", "salwatch/listings.json"), "{f:?}");
     assert_eq!(f.len(), 1, "only listings.json: {f:?}");
 
-    let dropped = tamper(d, &pkg, "dropped.wacz", "drop", "salwatch/timeline.json", None);
+    let dropped = tamper(
+        d,
+        &pkg,
+        "dropped.wacz",
+        "drop",
+        "salwatch/timeline.json",
+        None,
+    );
     let (code, f) = verify(&dropped, Some(&pem));
     assert_eq!(code, Some(1));
     assert!(has(&f, "removed", "salwatch/timeline.json"), "{f:?}");
 
-    let added = tamper(d, &pkg, "added.wacz", "add", "salwatch/extra.txt", Some("planted"));
+    let added = tamper(
+        d,
+        &pkg,
+        "added.wacz",
+        "add",
+        "salwatch/extra.txt",
+        Some("planted"),
+    );
     let (code, f) = verify(&added, Some(&pem));
     assert_eq!(code, Some(1));
     assert!(has(&f, "added", "salwatch/extra.txt"), "{f:?}");
@@ -257,10 +402,26 @@ fn exported_package_is_valid_byte_exact_and_every_tampering_is_named() {
     let kept = d.join("keys-kept");
     std::fs::rename(&keys, &kept).unwrap();
     let other = d.join("other.wacz");
-    ok(&["-w", w, "export", "op-glock", "--out", other.to_str().unwrap(), "--analyst", "eve"]);
+    ok(&[
+        "-w",
+        w,
+        "export",
+        "op-glock",
+        "--out",
+        other.to_str().unwrap(),
+        "--analyst",
+        "eve",
+    ]);
     std::fs::remove_dir_all(&keys).unwrap();
     std::fs::rename(&kept, &keys).unwrap();
-    let swapped = tamper(d, &pkg, "swapped.wacz", "signature", "datapackage-digest.json", Some(other.to_str().unwrap()));
+    let swapped = tamper(
+        d,
+        &pkg,
+        "swapped.wacz",
+        "signature",
+        "datapackage-digest.json",
+        Some(other.to_str().unwrap()),
+    );
     let (code, f) = verify(&swapped, Some(&pem));
     assert_eq!(code, Some(1));
     assert!(has(&f, "signature", "datapackage-digest.json"), "{f:?}");
@@ -268,5 +429,140 @@ fn exported_package_is_valid_byte_exact_and_every_tampering_is_named() {
     assert_eq!(verify(&other, None).0, Some(0));
     let (code, f) = verify(&other, Some(&pem));
     assert_eq!(code, Some(1));
-    assert!(f.iter().any(|(k, _, d)| k == "signature" && d.contains("not by the expected key")), "{f:?}");
+    assert!(
+        f.iter()
+            .any(|(k, _, d)| k == "signature" && d.contains("not by the expected key")),
+        "{f:?}"
+    );
+
+    // 4. Sharing: a case covering wallets, e-mail, PGP, phones and Telegram as STIX and MISP.
+    let all = search(&ws, &[]);
+    let mut share: Vec<String> = Vec::new();
+    for kind in [
+        "btc_address",
+        "xmr_address",
+        "email",
+        "pgp_fingerprint",
+        "telegram",
+        "phone",
+    ] {
+        let hit = all
+            .iter()
+            .find(|h| {
+                h["listing"]["entities"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["kind"] == kind)
+            })
+            .unwrap_or_else(|| panic!("the samples have a {kind}"));
+        share.push(hit["listing"]["listing_id"].as_str().unwrap().to_owned());
+    }
+    ok(&["-w", w, "case", "new", "op-share", "--analyst", "ana"]);
+    for id in &share {
+        ok(&[
+            "-w",
+            w,
+            "case",
+            "add",
+            "op-share",
+            "--listing",
+            id,
+            "--analyst",
+            "ana",
+        ]);
+    }
+    let stix = d.join("share.stix.json");
+    let misp = d.join("share.misp.json");
+    ok(&[
+        "-w",
+        w,
+        "export",
+        "op-share",
+        "--stix",
+        stix.to_str().unwrap(),
+        "--misp",
+        misp.to_str().unwrap(),
+        "--tlp",
+        "green",
+    ]);
+    let bundle: Value = serde_json::from_slice(&std::fs::read(&stix).unwrap()).unwrap();
+    let types: Vec<&str> = bundle["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["type"].as_str().unwrap())
+        .collect();
+    for t in [
+        "observed-data",
+        "report",
+        "url",
+        "email-addr",
+        "user-account",
+        "cryptocurrency-wallet",
+        "extension-definition",
+        "marking-definition",
+    ] {
+        assert!(types.contains(&t), "no {t} in the bundle: {types:?}");
+    }
+    if tool(
+        "stix2 (pip install stix2)",
+        &["python3", "-c", "import stix2"],
+    ) {
+        let code = "import json, sys, stix2\n\
+b = json.load(open(sys.argv[1]))\n\
+p = stix2.parse(b, allow_custom=True)\n\
+ext = [o for o in b['objects'] if o['type'] == 'extension-definition'][0]['id']\n\
+w = [o for o in p.objects if o['type'] == 'cryptocurrency-wallet']\n\
+assert w and all(ext in o['extensions'] for o in w), 'wallets declare the extension'\n\
+m = [o for o in p.objects if o['type'] == 'marking-definition'][0]\n\
+assert m['name'] == 'TLP:GREEN', m\n\
+print(len(p.objects))";
+        let o = Command::new("python3")
+            .args(["-c", code])
+            .arg(&stix)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "stix2 rejects the bundle: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    if tool(
+        "stix2-validator (pip install stix2-validator)",
+        &["stix2_validator", "--version"],
+    ) {
+        let o = Command::new("stix2_validator").arg(&stix).output().unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && text.contains("STIX JSON: Valid"),
+            "stix2-validator:\n{text}"
+        );
+    }
+    if tool(
+        "pymisp (pip install pymisp)",
+        &["python3", "-c", "import pymisp"],
+    ) {
+        let code = "import json, sys, pymisp\n\
+ev = pymisp.MISPEvent()\n\
+ev.load(json.load(open(sys.argv[1])))\n\
+for o in ev.objects: o.to_json(strict=True)\n\
+names = {o.name for o in ev.objects}\n\
+need = {'url', 'physical-object', 'coin-address', 'pgp-meta', 'telegram-account', 'phone-number'}\n\
+assert need <= names, names\n\
+tags = [t.name for t in ev.tags]\n\
+assert 'dark-web:topic=\"weapons\"' in tags and 'tlp:green' in tags, tags\n\
+print(len(ev.objects))";
+        let o = Command::new("python3")
+            .args(["-c", code])
+            .arg(&misp)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "pymisp rejects the event: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
 }

@@ -86,7 +86,10 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode> {
         },
         &mut out,
     )?;
-    let signer = report.signed_by.as_deref().unwrap_or("nobody (invalid signature)");
+    let signer = report
+        .signed_by
+        .as_deref()
+        .unwrap_or("nobody (invalid signature)");
     if report.is_ok() {
         eprintln!(
             "OK: {} files, {} WARC records checked; signed by {signer}{}",

@@ -25,6 +25,7 @@ pub enum Tlp {
     /// TLP:AMBER.
     Amber,
     /// TLP:AMBER+STRICT.
+    #[value(name = "amber+strict")]
     AmberStrict,
     /// TLP:RED.
     Red,
@@ -148,8 +149,8 @@ pub async fn run(ctx: &Context, args: &ExportArgs) -> Result<ExitCode> {
             now,
             tool,
         };
-        let summary = evidence::export(&material, &ws.archive_dir(), &key, &opts, &out)
-            .map_err(classify)?;
+        let summary =
+            evidence::export(&material, &ws.archive_dir(), &key, &opts, &out).map_err(classify)?;
         rows.push(("wacz".into(), out.display().to_string()));
         summaries.push(summary);
     }
@@ -174,7 +175,10 @@ pub async fn run(ctx: &Context, args: &ExportArgs) -> Result<ExitCode> {
                 t.row(vec!["listings".into(), s.listings.to_string()]);
                 t.row(vec!["records".into(), s.records.to_string()]);
                 t.row(vec!["warc files".into(), s.warc_files.to_string()]);
-                t.row(vec!["digests checked".into(), s.digests_checked.to_string()]);
+                t.row(vec![
+                    "digests checked".into(),
+                    s.digests_checked.to_string(),
+                ]);
                 t.row(vec!["datapackage.json".into(), s.datapackage_hash.clone()]);
                 t.row(vec!["signing key".into(), s.key_fingerprint.clone()]);
                 t.row(vec!["bytes".into(), s.bytes.to_string()]);
@@ -194,6 +198,12 @@ fn write_json(path: &std::path::Path, value: &serde_json::Value) -> Result<()> {
 
 fn safe_name(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }

@@ -54,6 +54,12 @@ pub struct CaptureMeta {
     /// Site profile used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// Perceptual hash of a listing photo (`dhash:` and 16 hex digits, see [`crate::photo`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dhash: Option<String>,
+    /// Mean colour of a listing photo (`rgb:` and 6 hex digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_color: Option<String>,
     /// Why no page was produced from a page capture (decoding failed …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

@@ -7,6 +7,7 @@
 
 pub mod cdxj;
 pub mod meta;
+pub mod photos;
 pub mod reader;
 pub mod record;
 pub mod repair;
@@ -23,6 +24,7 @@ use crate::fetch::transport::media_type;
 use crate::page::{CaptureRef, Page};
 use crate::workspace::Workspace;
 pub use meta::{CaptureKind, CaptureMeta};
+pub use photos::{ArchivedPhoto, read_photos};
 pub use reader::{Located, MemberReader};
 pub use record::WarcRecord;
 pub use writer::{ArchiveWriter, CaptureInput, RevisitOf};

@@ -72,6 +72,8 @@ pub fn analyze(
         depth: row.depth,
         referrer: row.referrer.clone(),
         profile: Some(site.profile.name.clone()),
+        dhash: None,
+        photo_color: None,
         error: None,
     };
     let mut out = Analysis {
@@ -221,6 +223,17 @@ pub fn analyze(
         .unwrap_or_default();
         out.text = Some(text);
         out.error = Some(("http_status", format!("{}: HTTP {}", resp.url, resp.status)));
+    } else if row.kind == UrlKind::Image && (200..300).contains(&resp.status) {
+        match crate::photo::fingerprint(resp.body) {
+            Ok(f) => {
+                meta.dhash = Some(f.dhash.to_string());
+                meta.photo_color = Some(f.color.to_string());
+            }
+            Err(e) => {
+                meta.error = Some(e.to_string());
+                out.error = Some((e.class(), format!("{}: {e}", resp.url)));
+            }
+        }
     } else if resp.status >= 400 {
         out.error = Some(("http_status", format!("{}: HTTP {}", resp.url, resp.status)));
     }

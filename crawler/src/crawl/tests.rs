@@ -46,8 +46,12 @@ fn site_route(path: &str, _n: u32) -> Reply {
         "/ad/2" => Reply::html(r#"<h1>Zastava M70</h1><span class="price">500€</span>"#),
         "/img/1.jpg" => Reply::Full {
             status: 200,
-            headers: vec![("Content-Type".into(), "image/jpeg".into())],
-            body: vec![0xff, 0xd8, 0xff, 1, 2, 3],
+            headers: vec![("Content-Type".into(), "image/png".into())],
+            body: std::fs::read(format!(
+                "{}/../samples/sites/market/img/70466-1.png",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .expect("sample photo"),
         },
         "/cp1251" => {
             let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode("<p>Пиштол Застава</p>");
@@ -410,4 +414,80 @@ async fn private_addresses_and_onion_are_refused() {
         let err = t.fetch(&req).await.expect_err("refused");
         assert_eq!(err.class(), class, "{u}: {err}");
     }
+}
+
+fn photo_route(path: &str, n: u32) -> Reply {
+    let png = |p: &str| Reply::Full {
+        status: 200,
+        headers: vec![("Content-Type".into(), "image/png".into())],
+        body: std::fs::read(format!(
+            "{}/../samples/sites/{p}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("sample photo"),
+    };
+    match path {
+        "/" => Reply::html(r#"<a class="ad" href="/ad/7">seven</a>"#),
+        "/ad/7" => Reply::html(
+            r#"<h1>CZ 75</h1><img class="photo" src="/img/a.png"><img class="photo" src="/img/bad.png">"#,
+        ),
+        "/img/a.png" => png("market/img/70466-1.png"),
+        "/img/bad.png" => Reply::Full {
+            status: 200,
+            headers: vec![("Content-Type".into(), "image/png".into())],
+            body: b"\x89PNG\r\n\x1a\nnot really".to_vec(),
+        },
+        _ => site_route(path, n),
+    }
+}
+
+/// Photos get a perceptual hash in the fetch log and in their metadata record; a photo that
+/// does not decode is archived with an error class instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_are_hashed_in_the_log_and_the_archive() {
+    let server = TestServer::start(photo_route).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = Workspace::new(dir.path().join("ws"));
+    let crawler = Crawler::new(config(dir.path(), &server.base, ""), &ws).expect("crawler");
+    let (stats, _) = crawl(&crawler).await;
+    assert_eq!(stats.per_site["shop"].images, 2);
+    let expected = crate::photo::fingerprint(
+        &std::fs::read(format!(
+            "{}/../samples/sites/market/img/70466-1.png",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("sample"),
+    )
+    .expect("hash");
+    drop(crawler);
+    let conn = rusqlite::Connection::open(ws.state_db()).expect("db");
+    let row = |suffix: &str| -> (Option<String>, Option<String>, Option<String>) {
+        conn.query_row(
+            "SELECT dhash, photo_color, error_class FROM crawl_fetch_log WHERE url LIKE '%' || ?1",
+            [suffix],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect(suffix)
+    };
+    assert_eq!(
+        row("/img/a.png"),
+        (
+            Some(expected.dhash.to_string()),
+            Some(expected.color.to_string()),
+            None
+        )
+    );
+    assert_eq!(
+        row("/img/bad.png"),
+        (None, None, Some("image_decode".into()))
+    );
+    let mut photos = crate::archive::read_photos(&ws).expect("photos");
+    photos.sort_by(|a, b| a.url.cmp(&b.url));
+    assert_eq!(photos.len(), 2);
+    assert!(photos[0].url.ends_with("/img/a.png"));
+    assert_eq!(photos[0].dhash, Some(expected.dhash.to_string()));
+    assert!(photos[0].record_id.len() > 10);
+    assert!(photos[1].url.ends_with("/img/bad.png"));
+    assert_eq!(photos[1].dhash, None);
+    assert!(photos[1].error.as_deref().unwrap_or("").contains("decoded"));
 }

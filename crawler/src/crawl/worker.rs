@@ -263,6 +263,8 @@ async fn robots_for(
                         depth: 0,
                         referrer: None,
                         profile: None,
+                        dhash: None,
+                        photo_color: None,
                         error: None,
                     };
                     let capture = archive_response(inner, job, &request, &resp, meta, &resp.media_type(), None)?;
@@ -680,6 +682,8 @@ pub(crate) fn commit(
         validators,
         next_visit,
         captured_at: Some(crate::archive::record::warc_date(&outcome.date)),
+        dhash: analysis.meta.dhash.clone(),
+        photo_color: analysis.meta.photo_color.clone(),
     };
     let new = lock(&inner.state).complete(job, row, "done", &log, &analysis.found)?;
     pending.fetch_add(new, Ordering::Relaxed);

@@ -1,6 +1,7 @@
 //! Deduplication (issue #7): exact duplicates (digest of the folded words), near duplicates
 //! (MinHash with LSH over word shingles of the folded text, verified by the estimated Jaccard
-//! similarity) and photo duplicates (same image payload digest), joined into clusters.
+//! similarity) and photo duplicates (same image payload digest, or perceptual hash within a few
+//! bits, see [`photos`]), joined into clusters.
 //!
 //! Clusters are updated incrementally: [`update`] runs inside every [`crate::Indexer::commit`]
 //! over the listings of the batch; each listing's cluster id is written back into the index.
@@ -9,6 +10,7 @@
 
 pub mod engine;
 pub mod minhash;
+pub mod photos;
 mod query;
 pub mod shingle;
 pub mod store;
@@ -27,7 +29,8 @@ pub mod kind {
     pub const EXACT: &str = "exact";
     /// Estimated Jaccard similarity of the word shingles at or above the threshold.
     pub const NEAR: &str = "near";
-    /// The same photo (image payload digest).
+    /// The same photo (image payload digest, or a perceptual hash within
+    /// [`super::photos::MAX_DHASH_DISTANCE`] bits).
     pub const PHOTO: &str = "photo";
 }
 

@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS dedup_photos (
     site       TEXT NOT NULL,
     url        TEXT NOT NULL,
     digest     TEXT,
+    dhash      TEXT,
+    color      TEXT,
     PRIMARY KEY (listing_id, url)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS dedup_photos_by_digest ON dedup_photos (digest);
@@ -58,10 +60,33 @@ const TABLES: &[&str] = &[
     "dedup_members",
 ];
 
-/// Creates the tables (idempotent).
+/// Columns added after the first schema; added in place to older databases.
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("dedup_photos", "dhash TEXT"),
+    ("dedup_photos", "color TEXT"),
+];
+
+/// Creates the tables (idempotent) and adds missing columns to older ones.
 pub fn create(conn: &Connection) -> Result<(), IndexError> {
     conn.execute_batch(SCHEMA)
-        .map_err(IndexError::sqlite("creating the dedup_ tables"))
+        .map_err(IndexError::sqlite("creating the dedup_ tables"))?;
+    for (table, column) in MIGRATIONS {
+        let name = column.split(' ').next().unwrap_or(column);
+        if !has_column(conn, table, name)? {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column}"))
+                .map_err(IndexError::sqlite(format!("adding {table}.{name}")))?;
+        }
+    }
+    Ok(())
+}
+
+/// True when `table` has a column `column` (false when the table is missing).
+pub fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool, IndexError> {
+    conn.prepare_cached("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")
+        .and_then(|mut st| st.exists(params![table, column]))
+        .map_err(IndexError::sqlite(format!(
+            "looking for column {table}.{column}"
+        )))
 }
 
 /// Drops and recreates the tables (an index rebuild recomputes every cluster).

@@ -190,7 +190,7 @@ pub fn update(
                 .map_err(IndexError::sqlite(ctx.clone()))?;
         }
     }
-    resolve_photos(&tx, &mut touched)?;
+    super::photos::resolve(&tx, &mut touched)?;
     let changed = recluster(&tx, &touched)?;
     tx.commit()
         .map_err(IndexError::sqlite("committing the dedup transaction"))?;
@@ -225,79 +225,6 @@ fn forget(
     ] {
         tx.execute(sql, [id])
             .map_err(IndexError::sqlite(ctx.clone()))?;
-    }
-    Ok(())
-}
-
-/// Fills photo digests from the crawler's fetch log (images are fetched after their listing
-/// page, so a later commit often resolves what an earlier one could not) and links listings
-/// that show the same photo.
-///
-/// TODO(dhash): when the crawler records a perceptual hash (dHash) of every image, link photos
-/// within a small Hamming distance too (cropped, re-encoded); until then only byte-identical
-/// photos (same payload SHA-256) are linked.
-fn resolve_photos(tx: &Transaction<'_>, touched: &mut BTreeSet<String>) -> Result<(), IndexError> {
-    if !store::has_fetch_log(tx)? {
-        return Ok(());
-    }
-    let ctx = "resolving photo digests from the fetch log";
-    let pending = query_pairs(
-        tx,
-        "SELECT listing_id, url FROM dedup_photos WHERE digest IS NULL",
-        [],
-    )?;
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let mut lookup = tx
-        .prepare_cached(
-            "SELECT f.payload_digest FROM crawl_fetch_log f
-             WHERE f.site = ?1 AND f.url = ?2 AND f.payload_digest IS NOT NULL
-               AND f.status BETWEEN 200 AND 299
-             ORDER BY f.id DESC LIMIT 1",
-        )
-        .map_err(IndexError::sqlite(ctx))?;
-    let mut site_of = tx
-        .prepare_cached("SELECT site FROM dedup_photos WHERE listing_id = ?1 AND url = ?2")
-        .map_err(IndexError::sqlite(ctx))?;
-    let mut set = tx
-        .prepare_cached("UPDATE dedup_photos SET digest = ?3 WHERE listing_id = ?1 AND url = ?2")
-        .map_err(IndexError::sqlite(ctx))?;
-    let mut same = tx
-        .prepare_cached(
-            "SELECT p.listing_id, d.first_seen FROM dedup_photos p
-             JOIN dedup_docs d ON d.listing_id = p.listing_id
-             WHERE p.digest = ?1 AND p.listing_id != ?2",
-        )
-        .map_err(IndexError::sqlite(ctx))?;
-    let mut seen_of = tx
-        .prepare_cached("SELECT first_seen FROM dedup_docs WHERE listing_id = ?1")
-        .map_err(IndexError::sqlite(ctx))?;
-    for (listing, url) in pending {
-        let site: String = site_of
-            .query_row(params![listing, url], |r| r.get(0))
-            .map_err(IndexError::sqlite(ctx))?;
-        let digest: Option<String> = lookup.query_row(params![site, url], |r| r.get(0)).ok();
-        let Some(digest) = digest else { continue };
-        set.execute(params![listing, url, digest])
-            .map_err(IndexError::sqlite(ctx))?;
-        let seen: String = seen_of
-            .query_row([&listing], |r| r.get(0))
-            .map_err(IndexError::sqlite(ctx))?;
-        let others = same
-            .query_map(params![digest, listing], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(IndexError::sqlite(ctx))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(IndexError::sqlite(ctx))?;
-        for (other, other_seen) in others {
-            let at = seen.clone().max(other_seen);
-            let detail = format!("same photo {digest}");
-            store::put_link(tx, &listing, &other, kind::PHOTO, 1.0, Some(&detail), &at)?;
-            touched.insert(other);
-            touched.insert(listing.clone());
-        }
     }
     Ok(())
 }

@@ -136,21 +136,38 @@ mod tests {
             description: None,
             items: vec![],
             notes: vec![],
-            audit: vec![audit("2026-01-01T00:00:00Z", "created"), audit("2026-01-02T00:00:00Z", "added")],
+            audit: vec![
+                audit("2026-01-01T00:00:00Z", "created"),
+                audit("2026-01-02T00:00:00Z", "added"),
+            ],
         }
     }
 
     #[test]
     fn chain_holds_and_breaks_on_edit_or_removal() {
-        let log = build(&case(), "bo", "2026-01-03T00:00:00Z", "salwatch 0", vec!["a.warc.gz".into()]);
+        let log = build(
+            &case(),
+            "bo",
+            "2026-01-03T00:00:00Z",
+            "salwatch 0",
+            vec!["a.warc.gz".into()],
+        );
         assert_eq!(log.lines().count(), 3);
         assert!(check(&log).is_empty(), "{:?}", check(&log));
         let edited = log.replace("added something", "added nothing");
-        assert!(check(&edited).iter().any(|p| p.contains("line 3 does not chain")));
+        assert!(
+            check(&edited)
+                .iter()
+                .any(|p| p.contains("line 3 does not chain"))
+        );
         let lines: Vec<&str> = log.lines().collect();
         let dropped = format!("{}\n{}\n", lines[0], lines[2]);
         assert!(!check(&dropped).is_empty());
         let truncated = format!("{}\n{}\n", lines[0], lines[1]);
-        assert!(check(&truncated).iter().any(|p| p.contains("not the export")));
+        assert!(
+            check(&truncated)
+                .iter()
+                .any(|p| p.contains("not the export"))
+        );
     }
 }

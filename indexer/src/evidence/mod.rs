@@ -10,9 +10,11 @@
 
 pub mod collect;
 pub mod custody;
+pub mod ids;
 pub mod keys;
 pub mod misp;
 pub mod package;
+pub mod photos;
 pub mod report;
 pub mod stix;
 pub mod verify;
@@ -89,7 +91,10 @@ pub fn sha256(data: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(data)))
 }
 
-fn io_err(what: &'static str, path: &std::path::Path) -> impl FnOnce(std::io::Error) -> EvidenceError {
+fn io_err(
+    what: &'static str,
+    path: &std::path::Path,
+) -> impl FnOnce(std::io::Error) -> EvidenceError {
     let path = path.to_path_buf();
     move |source| EvidenceError::Io { what, path, source }
 }

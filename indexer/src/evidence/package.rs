@@ -14,7 +14,7 @@ use zip::write::SimpleFileOptions;
 use super::collect::CaseMaterial;
 use super::keys::{self, SigningKeyFile};
 use super::report::{self, ReportMeta};
-use super::{EvidenceError, WACZ_VERSION, custody, io_err, sha256, warc};
+use super::{EvidenceError, WACZ_VERSION, custody, io_err, photos, sha256, warc};
 
 /// Files of the package other than the WARCs, in the order written.
 pub const SALWATCH_DIR: &str = "salwatch";
@@ -73,7 +73,10 @@ pub fn export(
     if material.captures.is_empty() {
         return Err(EvidenceError::Empty(material.case.name.clone()));
     }
-    let copied = warc::copy_captures(archive_dir, &material.captures)?;
+    let photos = photos::find(archive_dir, material)?;
+    let mut captures = material.captures.clone();
+    captures.extend(photos.iter().map(|p| p.capture.clone()));
+    let copied = warc::copy_captures(archive_dir, &captures)?;
     let now = opts.now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let public = key.key.verifying_key();
     let fp = keys::fingerprint(&public);
@@ -83,17 +86,53 @@ pub fn export(
     let records: usize = copied.warcs.iter().map(|w| w.records).sum();
     let warc_names: Vec<String> = copied.warcs.iter().map(|w| w.name.clone()).collect();
     for w in &copied.warcs {
-        add(&mut entries, format!("archive/{}", w.name), w.bytes.clone(), true);
+        add(
+            &mut entries,
+            format!("archive/{}", w.name),
+            w.bytes.clone(),
+            true,
+        );
     }
-    add(&mut entries, "indexes/index.cdxj".into(), copied.cdxj.clone().into_bytes(), false);
-    add(&mut entries, "pages/pages.jsonl".into(), pages(material, &copied.pages).into_bytes(), false);
+    add(
+        &mut entries,
+        "indexes/index.cdxj".into(),
+        copied.cdxj.clone().into_bytes(),
+        false,
+    );
+    add(
+        &mut entries,
+        "pages/pages.jsonl".into(),
+        pages(material, &copied.pages).into_bytes(),
+        false,
+    );
     let sw = |name: &str| format!("{SALWATCH_DIR}/{name}");
     add(&mut entries, sw("case.json"), pretty(&material.case), false);
-    add(&mut entries, sw("listings.json"), pretty(&material.listings), false);
-    add(&mut entries, sw("entities.json"), pretty(&material.entities), false);
-    add(&mut entries, sw("actors.json"), pretty(&material.actors), false);
-    add(&mut entries, sw("timeline.json"), pretty(&material.timeline), false);
-    add(&mut entries, 
+    add(
+        &mut entries,
+        sw("listings.json"),
+        pretty(&material.listings),
+        false,
+    );
+    add(
+        &mut entries,
+        sw("entities.json"),
+        pretty(&material.entities),
+        false,
+    );
+    add(
+        &mut entries,
+        sw("actors.json"),
+        pretty(&material.actors),
+        false,
+    );
+    add(
+        &mut entries,
+        sw("timeline.json"),
+        pretty(&material.timeline),
+        false,
+    );
+    add(
+        &mut entries,
         sw("custody.jsonl"),
         custody::build(&material.case, &opts.analyst, &now, &opts.tool, warc_names).into_bytes(),
         false,
@@ -104,10 +143,26 @@ pub fn export(
         tool: &opts.tool,
         public_pem: &pem,
         fingerprint: &fp,
+        photos: &photos,
     };
-    add(&mut entries, sw("report.html"), report::render(material, &meta).into_bytes(), false);
-    add(&mut entries, sw("public-key.pem"), pem.clone().into_bytes(), false);
-    add(&mut entries, sw("verify.txt"), verify_text(&fp).into_bytes(), false);
+    add(
+        &mut entries,
+        sw("report.html"),
+        report::render(material, &meta).into_bytes(),
+        false,
+    );
+    add(
+        &mut entries,
+        sw("public-key.pem"),
+        pem.clone().into_bytes(),
+        false,
+    );
+    add(
+        &mut entries,
+        sw("verify.txt"),
+        verify_text(&fp).into_bytes(),
+        false,
+    );
     let sums: String = entries
         .iter()
         .map(|e| format!("{}  {}\n", hex_of(&sha256(&e.bytes)), e.path))
@@ -162,7 +217,7 @@ pub fn export(
     });
     let digest_bytes = pretty_value(&digest);
 
-    write_zip(out, &entries, &dp_bytes, &digest_bytes)?;
+    write_zip(out, &entries, &dp_bytes, &digest_bytes, opts.now)?;
     let bytes = std::fs::metadata(out)
         .map(|m| m.len())
         .map_err(io_err("cannot stat package", out))?;
@@ -193,6 +248,7 @@ fn write_zip(
     entries: &[Entry],
     datapackage: &[u8],
     digest: &[u8],
+    now: DateTime<Utc>,
 ) -> Result<(), EvidenceError> {
     let zerr = |e: zip::result::ZipError| EvidenceError::Zip {
         path: out.to_path_buf(),
@@ -204,10 +260,22 @@ fn write_zip(
     let tmp = out.with_extension("wacz.partial");
     let file = std::fs::File::create(&tmp).map_err(io_err("cannot create package", &tmp))?;
     let mut zip = zip::ZipWriter::new(file);
-    let stored = SimpleFileOptions::default()
+    use chrono::{Datelike as _, Timelike as _};
+    let base = match zip::DateTime::from_date_and_time(
+        u16::try_from(now.year()).unwrap_or(1980),
+        now.month() as u8,
+        now.day() as u8,
+        now.hour() as u8,
+        now.minute() as u8,
+        now.second() as u8,
+    ) {
+        Ok(t) => SimpleFileOptions::default().last_modified_time(t),
+        Err(_) => SimpleFileOptions::default(),
+    };
+    let stored = base
         .compression_method(CompressionMethod::Stored)
         .large_file(false);
-    let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    let deflated = base.compression_method(CompressionMethod::Deflated);
     let all = entries
         .iter()
         .map(|e| (e.path.as_str(), e.bytes.as_slice(), e.stored))
@@ -238,18 +306,20 @@ fn pages(material: &CaseMaterial, lines: &[warc::PageLine]) -> String {
     for p in lines {
         let mut p = p.clone();
         let record_id = format!("<urn:uuid:{}>", p.id);
-        if let Some(c) = material
+        // Pages are the listings' captures; photos are only in the WARCs and the index.
+        let Some(c) = material
             .captures
             .iter()
             .find(|c| c.capture.record_id == record_id)
-        {
-            p.title = material
-                .listings
-                .iter()
-                .find(|l| l.listing_id == c.listing_id)
-                .map(|l| l.title.clone())
-                .unwrap_or_else(|| c.listing_id.clone());
-        }
+        else {
+            continue;
+        };
+        p.title = material
+            .listings
+            .iter()
+            .find(|l| l.listing_id == c.listing_id)
+            .map(|l| l.title.clone())
+            .unwrap_or_else(|| c.listing_id.clone());
         out.push_str(&serde_json::to_string(&p).unwrap_or_default());
         out.push('\n');
     }

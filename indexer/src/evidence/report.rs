@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::collect::CaseMaterial;
+use super::photos::Photo;
 use crate::timeline::html::escape;
 
 /// What the report says about the package itself.
@@ -19,6 +20,36 @@ pub struct ReportMeta<'a> {
     pub public_pem: &'a str,
     /// Public key fingerprint.
     pub fingerprint: &'a str,
+    /// The listings' photos.
+    pub photos: &'a [Photo],
+}
+
+/// Raster formats embedded (never SVG: it can carry scripts).
+const EMBEDDABLE: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+fn photo_html(h: &mut String, listing_id: &str, photos: &[Photo]) {
+    for p in photos.iter().filter(|p| p.listing_id == listing_id) {
+        match &p.data {
+            Some(data) if EMBEDDABLE.contains(&p.mime.as_str()) => {
+                let _ = writeln!(
+                    h,
+                    "<figure><img alt=\"photo\" style=\"max-width:20em\" src=\"data:{};base64,{}\"><figcaption class=\"k\">{}<br>{}</figcaption></figure>",
+                    p.mime,
+                    data_encoding::BASE64.encode(data),
+                    escape(&p.url),
+                    escape(&p.capture.capture.payload_digest)
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    h,
+                    "<p class=\"k\">photo {} ({}, in the WARC only)</p>",
+                    escape(&p.url),
+                    escape(&p.mime)
+                );
+            }
+        }
+    }
 }
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}\
@@ -47,24 +78,24 @@ Created {created} by {cby}.</p>\n",
     if let Some(d) = &case.description {
         let _ = writeln!(h, "<p>{}</p>", escape(d));
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<h2>Signature</h2><p>The package is signed with Ed25519. Public key fingerprint: \
-<span class=\"k\">{}</span></p><pre>{}</pre>\n",
+<span class=\"k\">{}</span></p><pre>{}</pre>",
         escape(meta.fingerprint),
         escape(meta.public_pem)
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<h2>Listings ({})</h2><table><tr><th>Listing</th><th>Site</th><th>Title</th><th>Price</th>\
-<th>Seller</th><th>First seen</th><th>Last seen</th><th>Capture</th></tr>\n",
+<th>Seller</th><th>First seen</th><th>Last seen</th><th>Capture</th></tr>",
         m.listings.len()
     );
     for l in &m.listings {
-        let _ = write!(
+        let _ = writeln!(
             h,
             "<tr><td class=\"k\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-<td class=\"k\">{} @{}<br>{}</td></tr>\n",
+<td class=\"k\">{} @{}<br>{}</td></tr>",
             escape(&l.listing_id),
             escape(&l.site),
             escape(&l.title),
@@ -84,31 +115,32 @@ Created {created} by {cby}.</p>\n",
             .iter()
             .map(|p| format!("{} {}", p.id, p.version))
             .collect();
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<h3>{}</h3><p>URL (not a link): <span class=\"k\">{}</span><br>Rule packs: {}</p><pre>{}</pre>\n",
+            "<h3>{}</h3><p>URL (not a link): <span class=\"k\">{}</span><br>Rule packs: {}</p><pre>{}</pre>",
             escape(&l.listing_id),
             escape(&l.url),
             escape(&packs.join(", ")),
             escape(&l.body)
         );
+        photo_html(&mut h, &l.listing_id, meta.photos);
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h2>Entities ({})</h2><table><tr><th>Kind</th><th>Value</th><th>Listings</th></tr>\n",
+        "<h2>Entities ({})</h2><table><tr><th>Kind</th><th>Value</th><th>Listings</th></tr>",
         m.entities.len()
     );
     for e in &m.entities {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{}</td><td class=\"k\">{}</td><td class=\"k\">{}</td></tr>\n",
+            "<tr><td>{}</td><td class=\"k\">{}</td><td class=\"k\">{}</td></tr>",
             escape(&e.kind),
             escape(&e.value),
             escape(&e.listings.join(" "))
         );
     }
     h.push_str("</table>\n");
-    let _ = write!(h, "<h2>Actors ({})</h2><ul>\n", m.actors.len());
+    let _ = writeln!(h, "<h2>Actors ({})</h2><ul>", m.actors.len());
     for a in &m.actors {
         let accounts: Vec<&str> = a.accounts.iter().map(|x| x.key.as_str()).collect();
         let _ = writeln!(
@@ -119,15 +151,15 @@ Created {created} by {cby}.</p>\n",
         );
     }
     h.push_str("</ul>\n");
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h2>Timeline ({})</h2><table><tr><th>When</th><th>Event</th><th>Listing</th><th>Detail</th></tr>\n",
+        "<h2>Timeline ({})</h2><table><tr><th>When</th><th>Event</th><th>Listing</th><th>Detail</th></tr>",
         m.timeline.len()
     );
     for e in &m.timeline {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"k\">{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td class=\"k\">{}</td><td>{}</td></tr>",
             escape(&e.at),
             escape(&e.event),
             escape(&e.listing_id),

@@ -83,7 +83,11 @@ pub fn verify(path: &Path, pinned: Option<&VerifyingKey>) -> Result<VerifyReport
         let name = f.name().to_string();
         let mut buf = Vec::new();
         if let Err(e) = f.read_to_end(&mut buf) {
-            report.find("altered", &name, format!("cannot be read from the zip: {e}"));
+            report.find(
+                "altered",
+                &name,
+                format!("cannot be read from the zip: {e}"),
+            );
             continue;
         }
         if files.insert(name.clone(), buf).is_some() {
@@ -91,7 +95,11 @@ pub fn verify(path: &Path, pinned: Option<&VerifyingKey>) -> Result<VerifyReport
         }
     }
     let Some(dp) = files.get("datapackage.json").cloned() else {
-        report.find("removed", "datapackage.json", "missing: nothing can be checked");
+        report.find(
+            "removed",
+            "datapackage.json",
+            "missing: nothing can be checked",
+        );
         return Ok(report);
     };
     check_digest_and_signature(&files, &dp, pinned, &mut report);
@@ -111,7 +119,11 @@ pub fn verify(path: &Path, pinned: Option<&VerifyingKey>) -> Result<VerifyReport
     for r in &resources {
         listed.insert(r.path.as_str());
         let Some(bytes) = files.get(&r.path) else {
-            report.find("removed", &r.path, "listed in datapackage.json but not in the package");
+            report.find(
+                "removed",
+                &r.path,
+                "listed in datapackage.json but not in the package",
+            );
             continue;
         };
         report.files_checked += 1;
@@ -131,7 +143,11 @@ pub fn verify(path: &Path, pinned: Option<&VerifyingKey>) -> Result<VerifyReport
             && name != "datapackage-digest.json"
             && !listed.contains(name.as_str())
         {
-            report.find("added", name, "in the package but not listed in datapackage.json");
+            report.find(
+                "added",
+                name,
+                "in the package but not listed in datapackage.json",
+            );
         }
     }
     for (name, bytes) in &files {
@@ -146,7 +162,11 @@ pub fn verify(path: &Path, pinned: Option<&VerifyingKey>) -> Result<VerifyReport
             }
         }
         None if !listed.contains("salwatch/custody.jsonl") => {
-            report.find("removed", "salwatch/custody.jsonl", "the custody log is missing");
+            report.find(
+                "removed",
+                "salwatch/custody.jsonl",
+                "the custody log is missing",
+            );
         }
         None => {}
     }
@@ -175,7 +195,10 @@ fn check_digest_and_signature(
             "datapackage.json",
             format!(
                 "SHA-256 is {actual}, datapackage-digest.json says {}",
-                digest.get("hash").and_then(|h| h.as_str()).unwrap_or("nothing")
+                digest
+                    .get("hash")
+                    .and_then(|h| h.as_str())
+                    .unwrap_or("nothing")
             ),
         );
     }
@@ -192,7 +215,11 @@ fn check_digest_and_signature(
         .and_then(|b| <[u8; 64]>::try_from(b).ok())
         .map(|b| Signature::from_bytes(&b));
     let (Some(key), Some(signature)) = (key, signature) else {
-        report.find("signature", DIGEST, "no readable Ed25519 signature and public key");
+        report.find(
+            "signature",
+            DIGEST,
+            "no readable Ed25519 signature and public key",
+        );
         return;
     };
     if let Some(p) = pinned {
@@ -242,7 +269,10 @@ fn check_warc(name: &str, bytes: &[u8], report: &mut VerifyReport) {
             report.find(
                 "record",
                 name,
-                format!("record {index} (byte {}) does not decompress: {e}", bytes.len() - rest.len()),
+                format!(
+                    "record {index} (byte {}) does not decompress: {e}",
+                    bytes.len() - rest.len()
+                ),
             );
             return;
         }
@@ -255,7 +285,11 @@ fn check_warc(name: &str, bytes: &[u8], report: &mut VerifyReport) {
                     report.find("record", name, format!("record {}: {e}", rec.record_id()));
                 }
             }
-            Err(e) => report.find("record", name, format!("record {index} does not parse: {e}")),
+            Err(e) => report.find(
+                "record",
+                name,
+                format!("record {index} does not parse: {e}"),
+            ),
         }
     }
 }

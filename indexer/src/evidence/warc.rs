@@ -61,7 +61,9 @@ pub fn check_digests(rec: &WarcRecord) -> Result<usize, String> {
         n += 1;
         let actual = record::sha256_digest(&rec.block);
         if !expected.eq_ignore_ascii_case(&actual) {
-            return Err(format!("block digest {expected} but the block hashes to {actual}"));
+            return Err(format!(
+                "block digest {expected} but the block hashes to {actual}"
+            ));
         }
     }
     if let Some(expected) = rec.header("WARC-Payload-Digest") {
@@ -92,10 +94,16 @@ pub fn payload(rec: &WarcRecord) -> &[u8] {
 }
 
 /// Copies the records of these captures from `archive_dir`.
-pub fn copy_captures(archive_dir: &Path, captures: &[CaptureSeen]) -> Result<Copied, EvidenceError> {
+pub fn copy_captures(
+    archive_dir: &Path,
+    captures: &[CaptureSeen],
+) -> Result<Copied, EvidenceError> {
     let mut by_file: BTreeMap<&str, Vec<&CaptureSeen>> = BTreeMap::new();
     for c in captures {
-        by_file.entry(c.capture.warc_file.as_str()).or_default().push(c);
+        by_file
+            .entry(c.capture.warc_file.as_str())
+            .or_default()
+            .push(c);
     }
     let mut out = Copied::default();
     let mut cdx_lines: Vec<String> = Vec::new();
@@ -153,12 +161,13 @@ pub fn copy_captures(archive_dir: &Path, captures: &[CaptureSeen]) -> Result<Cop
                 continue;
             }
             if rec.warc_type() != "warcinfo" && !wanted.contains(rec.record_id()) {
-                out.digests_checked += check_digests(rec).map_err(|message| EvidenceError::Capture {
-                    file: file.to_string(),
-                    offset: m.offset,
-                    record_id: rec.record_id().to_string(),
-                    message,
-                })?;
+                out.digests_checked +=
+                    check_digests(rec).map_err(|message| EvidenceError::Capture {
+                        file: file.to_string(),
+                        offset: m.offset,
+                        record_id: rec.record_id().to_string(),
+                        message,
+                    })?;
             }
             let start = usize::try_from(m.offset).unwrap_or(usize::MAX);
             let end = start.saturating_add(usize::try_from(m.length).unwrap_or(usize::MAX));
@@ -186,12 +195,16 @@ pub fn copy_captures(archive_dir: &Path, captures: &[CaptureSeen]) -> Result<Cop
     cdx_lines.sort();
     cdx_lines.dedup();
     out.cdxj = cdx_lines.concat();
-    out.pages.sort_by(|a, b| (&a.ts, &a.url).cmp(&(&b.ts, &b.url)));
+    out.pages
+        .sort_by(|a, b| (&a.ts, &a.url).cmp(&(&b.ts, &b.url)));
     Ok(out)
 }
 
 fn index_entry(file: &str, offset: u64, length: u64, rec: &WarcRecord) -> (String, PageLine) {
-    let url = rec.header("WARC-Target-URI").unwrap_or_default().to_string();
+    let url = rec
+        .header("WARC-Target-URI")
+        .unwrap_or_default()
+        .to_string();
     let date: DateTime<Utc> = rec
         .header("WARC-Date")
         .and_then(|d| DateTime::parse_from_rfc3339(d).ok())

@@ -1,5 +1,8 @@
 //! Contact identifiers: phones (E.164 via libphonenumber metadata), e-mails, messenger handles.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use phonenumber::{Mode, country::Id};
 
 /// A phone number as written → E.164, using `region` for national numbers. Tries the whole
@@ -28,7 +31,35 @@ pub(crate) fn phone(s: &str, region: Option<Id>) -> Option<String> {
     None
 }
 
+/// Parsed candidates kept per thread (bounded; cleared when full): `phonenumber` compiles
+/// regexes while it parses, and a seller's number recurs across listings.
+const PARSE_CACHE_MAX: usize = 4096;
+
+/// Candidate and default region → E.164 (or none).
+type ParseCache = HashMap<(String, Option<Id>), Option<String>>;
+
+thread_local! {
+    static PARSE_CACHE: RefCell<ParseCache> = RefCell::new(HashMap::new());
+}
+
+/// [`parse_uncached`] through the per-thread cache (same result, computed once).
 fn parse_one(cand: &str, region: Option<Id>) -> Option<String> {
+    let key = (cand.to_owned(), region);
+    if let Some(hit) = PARSE_CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let out = parse_uncached(cand, region);
+    PARSE_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= PARSE_CACHE_MAX {
+            c.clear();
+        }
+        c.insert(key, out.clone());
+    });
+    out
+}
+
+fn parse_uncached(cand: &str, region: Option<Id>) -> Option<String> {
     let trimmed = cand.trim();
     let intl = if let Some(rest) = trimmed.strip_prefix("00") {
         Some(format!("+{rest}"))
@@ -103,6 +134,21 @@ pub(crate) fn url(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_parse_keys_on_the_region() {
+        for _ in 0..2 {
+            assert_eq!(
+                phone("070 123 456", Some(Id::MK)).as_deref(),
+                Some("+38970123456")
+            );
+            assert_eq!(phone("070 123 456", None), None);
+            assert_eq!(
+                parse_one("070 123 456", Some(Id::MK)),
+                parse_uncached("070 123 456", Some(Id::MK))
+            );
+        }
+    }
 
     #[test]
     fn phones_to_e164() {

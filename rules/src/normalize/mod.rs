@@ -123,6 +123,18 @@ impl Folder {
                 self.push_unit(i, end, class, out.encode_utf8(&mut buf));
                 continue;
             }
+            if matches!(c, '\u{0410}'..='\u{044F}') && !matches!(c, 'Й' | 'й') {
+                // Basic Cyrillic letters (but Й/й, which decompose): no decomposition, simple
+                // lower case; the general path below gives the same unit, slower.
+                let lower = if c <= 'Я' {
+                    char::from_u32(c as u32 + 0x20).unwrap_or(c)
+                } else {
+                    c
+                };
+                let mut buf = [0u8; 4];
+                self.push_unit(i, end, Class::Cyrillic, lower.encode_utf8(&mut buf));
+                continue;
+            }
             if chars::is_invisible(c) {
                 continue;
             }
@@ -239,6 +251,9 @@ impl Folder {
     /// Step 3: emoji between two letters vanish, elsewhere they read as a space.
     fn resolve_symbols(&mut self) {
         let n = self.units.len();
+        if !self.units.iter().any(|u| u.class == Class::Symbol) {
+            return; // Only symbol units change here.
+        }
         let is_letter = |c: Class| matches!(c, Class::Letter | Class::Cyrillic);
         // For each unit: is the nearest live non-symbol unit after it a letter?
         let mut letter_after = vec![false; n];
@@ -378,7 +393,7 @@ impl Folder {
     }
 
     /// Step 5: the folded text and its offset map; whitespace runs collapse to one.
-    fn emit(self, original_len: usize) -> Normalized {
+    fn emit(&self, original_len: usize) -> Normalized {
         let mut text = String::with_capacity(self.arena.len());
         let mut starts = Vec::with_capacity(self.arena.len());
         let mut ends = Vec::with_capacity(self.arena.len());
@@ -456,15 +471,30 @@ fn classify(f: char) -> Class {
 
 /// Folds `text` for matching and searching (see the module documentation for the steps).
 pub fn normalize(text: &str) -> Normalized {
-    let mut folder = Folder {
-        units: Vec::with_capacity(text.len()),
-        arena: String::with_capacity(text.len() + 16),
-    };
+    // The working buffers are reused per thread (taken out, so a nested call still works).
+    let (mut units, mut arena) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    units.clear();
+    arena.clear();
+    units.reserve(text.len());
+    arena.reserve(text.len() + 16);
+    let mut folder = Folder { units, arena };
     folder.fold_chars(text);
     folder.join_separated();
     folder.resolve_symbols();
     folder.fold_words();
-    folder.emit(text.len())
+    let out = folder.emit(text.len());
+    if folder.units.capacity() <= SCRATCH_KEEP {
+        SCRATCH.with(|s| *s.borrow_mut() = (folder.units, folder.arena));
+    }
+    out
+}
+
+/// Largest unit buffer kept between calls (units); bigger ones are freed after use.
+const SCRATCH_KEEP: usize = 1 << 16;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<(Vec<Unit>, String)> =
+        const { std::cell::RefCell::new((Vec::new(), String::new())) };
 }
 
 #[cfg(test)]

@@ -1,0 +1,100 @@
+//! Word-boundary rewrites of rule patterns, for speed without changing results.
+//!
+//! Every pattern uses Unicode `\b`/`\B`, which the regex crate's fast (DFA) engines give up on
+//! as soon as the haystack holds a non-ASCII byte, falling back to slow backtracking. Two
+//! rewrites avoid that:
+//! - [`ascii_boundaries`]: `\b` → `(?-u:\b)`. Over an all-ASCII haystack Unicode and ASCII word
+//!   boundaries are the same, so this variant gives identical matches there and runs on the DFA.
+//! - [`without_boundaries`]: `\b`/`\B` removed. Removing an assertion only widens what matches,
+//!   so if the relaxed pattern finds nothing the real one finds nothing either: a one-pass
+//!   `RegexSet` prefilter that tells which whole-text rules can match a document at all.
+
+/// `pattern` with every `\b` / `\B` escape replaced by `on_boundary('b' | 'B')`; other escapes
+/// (including `\\b`, an escaped backslash before `b`) are kept as written.
+fn rewrite(pattern: &str, mut on_boundary: impl FnMut(char) -> &'static str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(b @ ('b' | 'B')) => out.push_str(on_boundary(b)),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// True when `pattern` holds a `\b` or `\B` escape.
+pub(crate) fn has_boundaries(pattern: &str) -> bool {
+    let mut found = false;
+    rewrite(pattern, |_| {
+        found = true;
+        ""
+    });
+    found
+}
+
+/// `pattern` with Unicode word boundaries replaced by ASCII ones (same matches on ASCII text).
+pub(crate) fn ascii_boundaries(pattern: &str) -> String {
+    rewrite(
+        pattern,
+        |b| if b == 'b' { r"(?-u:\b)" } else { r"(?-u:\B)" },
+    )
+}
+
+/// `pattern` with word-boundary assertions removed (matches a superset of the original).
+pub(crate) fn without_boundaries(pattern: &str) -> String {
+    rewrite(pattern, |_| "(?:)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrites_only_boundary_escapes() {
+        assert_eq!(
+            ascii_boundaries(r"\b\d+\B\.x\\b"),
+            r"(?-u:\b)\d+(?-u:\B)\.x\\b"
+        );
+        assert_eq!(without_boundaries(r"\bab\b|\\b"), r"(?:)ab(?:)|\\b");
+        assert!(has_boundaries(r"x\b"));
+        assert!(!has_boundaries(r"x\\b\d"));
+    }
+
+    #[test]
+    fn ascii_variant_agrees_on_ascii_text() {
+        let p = r"\b\d{2,3}\s?eur\b|\B\.22\b";
+        let u = regex::Regex::new(p).expect("pattern");
+        let a = regex::Regex::new(&ascii_boundaries(p)).expect("ascii pattern");
+        for t in [
+            "x 100 eur",
+            "a100eur",
+            "100 euro",
+            "cal .22 lr",
+            "x.22",
+            "50eur 20 eur",
+        ] {
+            let mu: Vec<_> = u.find_iter(t).map(|m| m.range()).collect();
+            let ma: Vec<_> = a.find_iter(t).map(|m| m.range()).collect();
+            assert_eq!(mu, ma, "{t}");
+        }
+        // Not so on non-ASCII text: why the ASCII variant only runs on ASCII haystacks.
+        assert!(u.find("ш100 eur").map(|m| m.start()) != a.find("ш100 eur").map(|m| m.start()));
+    }
+
+    #[test]
+    fn relaxed_variant_is_a_superset() {
+        let p = r"\b\d{2,3}\s?eur\b";
+        let r = regex::Regex::new(&without_boundaries(p)).expect("relaxed");
+        assert!(r.is_match("a100eurx"));
+        assert!(!r.is_match("no digits here"));
+    }
+}
