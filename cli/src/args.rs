@@ -61,6 +61,7 @@ pub enum Command {
     ///   salwatch -w ws crawl --site classifieds --no-index
     ///   salwatch -w ws crawl --recrawl          # revisit every scheduled page now
     ///   salwatch -w ws crawl status --format json
+    #[command(verbatim_doc_comment)]
     Crawl(CrawlArgs),
     /// Run the rule packs over text, HTML or NDJSON and print extractions (DESIGN.md §3 contract).
     ///
@@ -68,6 +69,7 @@ pub enum Command {
     ///   echo 'Продавам пиштол Глок 19, 350 евра' | salwatch extract
     ///   salwatch extract --html page.html --format json
     ///   salwatch extract --input ndjson docs.ndjson > extractions.ndjson
+    #[command(verbatim_doc_comment)]
     Extract(ExtractArgs),
     /// Search the indexed listings.
     ///
@@ -82,6 +84,7 @@ pub enum Command {
     ///   salwatch search pistol --category firearm/pistol --max-price 500 --sort price
     ///   salwatch search --since 2026-11-01 --sort newest --facets
     ///   salwatch search glock --format csv > hits.csv
+    #[command(verbatim_doc_comment)]
     Search(SearchArgs),
     /// Print one listing with its entities, its history and every capture that saw it.
     ///
@@ -92,6 +95,7 @@ pub enum Command {
     /// Examples:
     ///   salwatch show classifieds:1042
     ///   salwatch show classifieds:1042 --format json
+    #[command(verbatim_doc_comment)]
     Show(ShowArgs),
     /// Index maintenance.
     #[command(subcommand)]

@@ -32,6 +32,7 @@ pub enum BenchCommand {
     ///   salwatch bench gen 1000 > listings.ndjson
     ///   salwatch bench gen 100000 --seed 7 --out listings.ndjson
     ///   salwatch bench gen 50 | salwatch extract --input ndjson --format table
+    #[command(verbatim_doc_comment)]
     Gen(GenArgs),
     /// Measure index ingest (listings/s) and query latency (p50/p99) on synthetic listings.
     ///
@@ -47,6 +48,7 @@ pub enum BenchCommand {
     ///   salwatch bench index --listings 100000
     ///   salwatch bench index --listings 1000000 --no-rules --format json
     ///   salwatch -w /var/tmp/bench bench index --listings 100000 --repetitions 1000
+    #[command(verbatim_doc_comment)]
     Index(IndexBenchArgs),
 }
 

@@ -34,6 +34,7 @@ pub enum RulesCommand {
     ///   salwatch rules test
     ///   salwatch rules test my-pack.toml
     ///   salwatch rules test salw-core --format json
+    #[command(verbatim_doc_comment)]
     Test(TestArgs),
     /// Check the loaded packs for duplicate ids, rules without examples, overlapping terms and
     /// patterns that can never match the folded text.
@@ -43,6 +44,7 @@ pub enum RulesCommand {
     /// Examples:
     ///   salwatch rules lint
     ///   salwatch rules lint --pack my-pack.toml --deny-warnings
+    #[command(verbatim_doc_comment)]
     Lint(LintArgs),
     /// Show how the rules read one text: the normalized text, every hit with its span and rule,
     /// and the final extraction.
@@ -51,6 +53,7 @@ pub enum RulesCommand {
     ///   salwatch rules explain 'Продавам пиштол Глок 19, 350 евра'
     ///   salwatch rules explain 'pištolj za silikon' --format json
     ///   echo 'Shes gl0ck 17' | salwatch rules explain -
+    #[command(verbatim_doc_comment)]
     Explain(ExplainArgs),
     /// Re-run a changed pack over the workspace's archived listings and report which listings
     /// gain or lose matches, relevance or categories, before the change goes live.
@@ -63,6 +66,7 @@ pub enum RulesCommand {
     /// Examples:
     ///   salwatch -w ~/cases/ws rules backtest my-pack.toml
     ///   salwatch rules backtest rules/packs/salw-core --workspace ~/cases/ws --format ndjson
+    #[command(verbatim_doc_comment)]
     Backtest(BacktestArgs),
 }
 

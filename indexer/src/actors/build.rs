@@ -237,7 +237,11 @@ pub fn actors(conn: &Connection) -> Result<Vec<Actor>, IndexError> {
                 continue;
             };
             let via = |other: &str| match (kind.as_str(), &detail) {
-                ("photo", Some(d)) => format!("photo:{}", d.trim_start_matches("same photo ")),
+                ("photo", Some(d)) => format!(
+                    "photo:{}",
+                    d.trim_start_matches("same photo ")
+                        .trim_start_matches("similar photo ")
+                ),
                 _ => format!("{kind}:{other}"),
             };
             for (listing, acc, actor, other, other_actor) in [

@@ -41,6 +41,19 @@ impl DedupDoc<'_> {
     }
 }
 
+/// Exact twins linked per listing (the earliest ones): exact equality is transitive, so a few
+/// links keep the group joined, and a thousand copies of one spam ad cost a thousand links, not
+/// half a million.
+const MAX_EXACT_LINKS: i64 = 4;
+/// Rows read from one LSH bucket per listing: a bucket shared by thousands of templated ads would
+/// otherwise make every new ad read all of them.
+const MAX_BUCKET_READ: i64 = 64;
+/// Near-duplicate candidates verified per listing (those sharing the most LSH bands first).
+const MAX_CANDIDATES: usize = 256;
+/// Near-duplicate links stored per listing (the strongest): enough to join its cluster, bounded
+/// so that link storage grows linearly with the number of listings.
+const MAX_NEAR_LINKS: usize = 16;
+
 /// Updates the dedup tables with the listings of one batch, resolves photo digests the crawler
 /// has logged since, and recomputes the clusters these touched. Returns the listings whose
 /// cluster id changed (including every listing seen for the first time), with the new id.
@@ -85,19 +98,20 @@ pub fn update(
         // Exact duplicates.
         let same: Vec<(String, String)> = query_pairs(
             &tx,
-            "SELECT listing_id, first_seen FROM dedup_docs WHERE exact = ?1 AND listing_id != ?2",
-            params![exact, doc.listing_id],
+            "SELECT listing_id, first_seen FROM dedup_docs WHERE exact = ?1 AND listing_id != ?2
+             ORDER BY first_seen, listing_id LIMIT ?3",
+            params![exact, doc.listing_id, MAX_EXACT_LINKS],
         )?;
         for (other, other_seen) in same {
             let at = first_seen.clone().max(other_seen);
             store::put_link(&tx, doc.listing_id, &other, kind::EXACT, 1.0, None, &at)?;
             touched.insert(other);
         }
-        // Near duplicates: LSH candidates, verified on the signatures.
-        let mut candidates: BTreeSet<String> = BTreeSet::new();
+        // Near duplicates: LSH candidates (most shared bands first), verified on the signatures.
+        let mut band_hits: BTreeMap<String, usize> = BTreeMap::new();
         {
             let mut find = tx
-                .prepare_cached("SELECT listing_id FROM dedup_bands WHERE bucket = ?1")
+                .prepare_cached("SELECT listing_id FROM dedup_bands WHERE bucket = ?1 LIMIT ?2")
                 .map_err(IndexError::sqlite(ctx.clone()))?;
             let mut put = tx
                 .prepare_cached(
@@ -107,12 +121,12 @@ pub fn update(
             for key in keys {
                 let bucket = key as i64;
                 let rows = find
-                    .query_map([bucket], |r| r.get::<_, String>(0))
+                    .query_map(params![bucket, MAX_BUCKET_READ], |r| r.get::<_, String>(0))
                     .map_err(IndexError::sqlite(ctx.clone()))?;
                 for row in rows {
                     let id = row.map_err(IndexError::sqlite(ctx.clone()))?;
                     if id != doc.listing_id {
-                        candidates.insert(id);
+                        *band_hits.entry(id).or_default() += 1;
                     }
                 }
                 put.execute(params![bucket, doc.listing_id])
@@ -141,7 +155,15 @@ pub fn update(
                 }
             }
         }
-        candidates.extend(same_seller.keys().cloned());
+        let mut ranked: Vec<(String, usize)> = band_hits.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut candidates: BTreeSet<String> = ranked
+            .into_iter()
+            .take(MAX_CANDIDATES)
+            .map(|(id, _)| id)
+            .collect();
+        candidates.extend(same_seller.keys().take(MAX_CANDIDATES).cloned());
+        let mut near: Vec<(f64, String, String, String)> = Vec::new();
         let mut load = tx
             .prepare_cached("SELECT signature, first_seen FROM dedup_docs WHERE listing_id = ?1")
             .map_err(IndexError::sqlite(ctx.clone()))?;
@@ -168,17 +190,23 @@ pub fn update(
                 if let Some(ident) = corroborated {
                     detail.push_str(&format!(", same {ident}"));
                 }
-                store::put_link(
-                    &tx,
-                    doc.listing_id,
-                    &other,
-                    kind::NEAR,
-                    j,
-                    Some(&detail),
-                    &at,
-                )?;
-                touched.insert(other);
+                near.push((j, other, detail, at));
             }
+        }
+        // The strongest links only: one link is enough to join a cluster, and a flood of
+        // near-identical spam must not grow the link table quadratically.
+        near.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        for (j, other, detail, at) in near.into_iter().take(MAX_NEAR_LINKS) {
+            store::put_link(
+                &tx,
+                doc.listing_id,
+                &other,
+                kind::NEAR,
+                j,
+                Some(&detail),
+                &at,
+            )?;
+            touched.insert(other);
         }
         // Photos (digests resolved below).
         let mut photo = tx
