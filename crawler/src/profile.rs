@@ -103,6 +103,8 @@ struct RawPages {
     listing_url: OneOrMany,
     #[serde(default)]
     skip_url: OneOrMany,
+    #[serde(default)]
+    removed_markers: OneOrMany,
     #[serde(flatten)]
     extra: BTreeMap<String, toml::Value>,
 }
@@ -168,6 +170,7 @@ pub struct SiteProfile {
     pub description: String,
     listing_url: Vec<Regex>,
     skip_url: Vec<Regex>,
+    removed_markers: Vec<String>,
     listings: Vec<Selector>,
     pagination: Vec<Selector>,
     follow: Vec<Selector>,
@@ -274,6 +277,14 @@ impl SiteProfile {
             description: raw.description,
             listing_url: regexes("pages.listing_url", raw.pages.listing_url)?,
             skip_url: regexes("pages.skip_url", raw.pages.skip_url)?,
+            removed_markers: raw
+                .pages
+                .removed_markers
+                .into_vec()
+                .into_iter()
+                .map(|m| collapse_whitespace(&m).to_lowercase())
+                .filter(|m| !m.is_empty())
+                .collect(),
             listings: selectors("links.listings", raw.links.listings)?,
             pagination: selectors("links.pagination", raw.links.pagination)?,
             follow: selectors("links.follow", raw.links.follow)?,
@@ -300,6 +311,7 @@ impl SiteProfile {
             description: "generic fallback: page text and all links".into(),
             listing_url: Vec::new(),
             skip_url: Vec::new(),
+            removed_markers: Vec::new(),
             listings: Vec::new(),
             pagination: Vec::new(),
             follow: Selector::parse("a[href]").into_iter().collect(),
@@ -316,6 +328,19 @@ impl SiteProfile {
     /// True when the URL's path matches `pages.listing_url`.
     pub fn is_listing_url(&self, url: &Url) -> bool {
         self.listing_url.iter().any(|r| r.is_match(url.path()))
+    }
+
+    /// True when a listing page's text says the ad was taken down: it contains one of
+    /// `pages.removed_markers` (case-insensitive, whitespace collapsed). Such a page is recorded
+    /// as `gone` in the fetch log, like a 404/410.
+    pub fn is_removed(&self, text: &str) -> bool {
+        if self.removed_markers.is_empty() {
+            return false;
+        }
+        let text = collapse_whitespace(text).to_lowercase();
+        self.removed_markers
+            .iter()
+            .any(|m| text.contains(m.as_str()))
     }
 
     /// True when the URL's path matches `pages.skip_url` (never fetched).

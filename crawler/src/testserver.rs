@@ -22,6 +22,10 @@ pub enum Reply {
     Drip { every: Duration },
     /// A chunked body that never ends.
     Endless,
+    /// A `len`-byte HTML body generated in 64 KiB slices (never held in memory), announced by
+    /// `Content-Length` when `announce`, else sent chunked. Bytes the client accepted are
+    /// counted (see [`TestServer::sent`]).
+    Big { len: u64, announce: bool },
 }
 
 impl Reply {
@@ -56,6 +60,7 @@ pub struct TestServer {
     pub base: String,
     hits: Arc<Mutex<HashMap<String, Vec<tokio::time::Instant>>>>,
     heads: Arc<Mutex<HashMap<String, Vec<String>>>>,
+    sent: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 impl TestServer {
@@ -67,7 +72,9 @@ impl TestServer {
         let addr = listener.local_addr().expect("addr");
         let hits: Arc<Mutex<HashMap<String, Vec<tokio::time::Instant>>>> = Arc::default();
         let heads: Arc<Mutex<HashMap<String, Vec<String>>>> = Arc::default();
+        let sent: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
         let route = Arc::new(route);
+        let sn = sent.clone();
         let h = hits.clone();
         let hd = heads.clone();
         tokio::spawn(async move {
@@ -78,6 +85,7 @@ impl TestServer {
                 let route = route.clone();
                 let hits = h.clone();
                 let heads = hd.clone();
+                let sent = sn.clone();
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
                     let mut tmp = [0u8; 4096];
@@ -133,6 +141,39 @@ impl TestServer {
                             let chunk = format!("{:x}\r\n{}\r\n", 8192, "x".repeat(8192));
                             while sock.write_all(chunk.as_bytes()).await.is_ok() {}
                         }
+                        Reply::Big { len, announce } => {
+                            let head = if announce {
+                                format!(
+                                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+                                )
+                            } else {
+                                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_string()
+                            };
+                            if sock.write_all(head.as_bytes()).await.is_ok() {
+                                let slice = vec![b'x'; 64 * 1024];
+                                let mut left = len;
+                                while left > 0 {
+                                    let n = left.min(slice.len() as u64) as usize;
+                                    let ok = if announce {
+                                        sock.write_all(&slice[..n]).await.is_ok()
+                                    } else {
+                                        let mut c = format!("{n:x}\r\n").into_bytes();
+                                        c.extend_from_slice(&slice[..n]);
+                                        c.extend_from_slice(b"\r\n");
+                                        sock.write_all(&c).await.is_ok()
+                                    };
+                                    if !ok {
+                                        break;
+                                    }
+                                    left -= n as u64;
+                                    *sent.lock().expect("sent").entry(path.clone()).or_default() +=
+                                        n as u64;
+                                }
+                                if !announce && left == 0 {
+                                    let _ = sock.write_all(b"0\r\n\r\n").await;
+                                }
+                            }
+                        }
                     }
                     let _ = sock.shutdown().await;
                 });
@@ -142,6 +183,7 @@ impl TestServer {
             base: format!("http://{addr}"),
             hits,
             heads,
+            sent,
         }
     }
 
@@ -152,6 +194,17 @@ impl TestServer {
             .expect("heads")
             .get(path)
             .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Body bytes of [`Reply::Big`] answers to a path that the client's socket accepted
+    /// (an upper bound of what the client read).
+    pub fn sent(&self, path: &str) -> u64 {
+        self.sent
+            .lock()
+            .expect("sent")
+            .get(path)
+            .copied()
             .unwrap_or_default()
     }
 

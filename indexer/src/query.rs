@@ -47,31 +47,7 @@ impl std::str::FromStr for SortOrder {
 }
 
 /// Every entity kind of DESIGN.md §3 (what `--entity KIND:VALUE` accepts).
-pub const ENTITY_KINDS: &[&str] = &[
-    "weapon",
-    "weapon_type",
-    "part",
-    "ammunition",
-    "explosive",
-    "caliber",
-    "price",
-    "btc_address",
-    "ltc_address",
-    "eth_address",
-    "trx_address",
-    "xmr_address",
-    "onion",
-    "pgp_fingerprint",
-    "email",
-    "phone",
-    "telegram",
-    "signal",
-    "wickr",
-    "session",
-    "threema",
-    "whatsapp",
-    "url",
-];
+pub use salwatch_rules::ENTITY_KINDS;
 
 /// Reads `KIND:VALUE` (as typed after `--entity`) into `(kind, value)`; the value is the
 /// entity's normalized form (`phone:+38970123456`, `eth_address:0xab…`).

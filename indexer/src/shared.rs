@@ -8,22 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::IndexError;
 
 /// Entity kinds that identify a seller.
-pub const IDENTIFIER_KINDS: &[&str] = &[
-    "phone",
-    "btc_address",
-    "ltc_address",
-    "eth_address",
-    "trx_address",
-    "xmr_address",
-    "pgp_fingerprint",
-    "email",
-    "telegram",
-    "signal",
-    "wickr",
-    "session",
-    "threema",
-    "whatsapp",
-];
+pub use salwatch_rules::IDENTIFIER_KINDS;
 
 /// One listing that carries a shared identifier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use crate::boundary::{ascii_boundaries, has_boundaries, without_boundaries};
 
 use crate::error::Error;
+use crate::extraction::ENTITY_KINDS;
 use crate::ident::Validator;
 use crate::normalize::normalize;
 use crate::pack::{Pack, RuleSpec, Source};
@@ -18,33 +19,8 @@ use crate::vocab::Vocabulary;
 pub(crate) const OBJECT_KINDS: &[&str] =
     &["weapon", "weapon_type", "part", "ammunition", "explosive"];
 
-/// Every kind a rule may produce.
-const KINDS: &[&str] = &[
-    "weapon",
-    "weapon_type",
-    "part",
-    "ammunition",
-    "explosive",
-    "caliber",
-    "price",
-    "btc_address",
-    "ltc_address",
-    "eth_address",
-    "trx_address",
-    "xmr_address",
-    "onion",
-    "pgp_fingerprint",
-    "email",
-    "phone",
-    "telegram",
-    "signal",
-    "wickr",
-    "session",
-    "threema",
-    "whatsapp",
-    "url",
-    "cue",
-];
+/// The classification-only kind: a cue moves the score or sets a flag, and yields no entity.
+const CUE_KIND: &str = "cue";
 
 /// Compiled-regex size limit: larger patterns are refused as pathological.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -186,10 +162,14 @@ impl Compiled {
         let mut whole_original = Vec::new();
         for (_pack, spec) in order {
             let idx = rules.len();
-            if !KINDS.contains(&spec.kind.as_str()) {
+            if spec.kind != CUE_KIND && !ENTITY_KINDS.contains(&spec.kind.as_str()) {
                 return Err(rule_err(
                     &spec,
-                    format!("unknown kind `{}` (known: {})", spec.kind, KINDS.join(" ")),
+                    format!(
+                        "unknown kind `{}` (known: {} {CUE_KIND})",
+                        spec.kind,
+                        ENTITY_KINDS.join(" ")
+                    ),
                 ));
             }
             let regex = spec

@@ -4,6 +4,52 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Every entity kind of DESIGN.md §3, in the order of its table. Rules may only produce these
+/// (plus the classification-only kind `cue`), and `--entity KIND:VALUE` accepts exactly these.
+pub const ENTITY_KINDS: &[&str] = &[
+    "weapon",
+    "weapon_type",
+    "part",
+    "ammunition",
+    "explosive",
+    "caliber",
+    "price",
+    "btc_address",
+    "ltc_address",
+    "eth_address",
+    "trx_address",
+    "xmr_address",
+    "onion",
+    "pgp_fingerprint",
+    "email",
+    "phone",
+    "telegram",
+    "signal",
+    "wickr",
+    "session",
+    "threema",
+    "whatsapp",
+    "url",
+];
+
+/// The entity kinds that identify a seller: two listings sharing one are likely one actor.
+pub const IDENTIFIER_KINDS: &[&str] = &[
+    "phone",
+    "btc_address",
+    "ltc_address",
+    "eth_address",
+    "trx_address",
+    "xmr_address",
+    "pgp_fingerprint",
+    "email",
+    "telegram",
+    "signal",
+    "wickr",
+    "session",
+    "threema",
+    "whatsapp",
+];
+
 /// Which rule pack (id and version) produced an extraction, so every field can be traced back
 /// to the exact rules that were live when it was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

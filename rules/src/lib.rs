@@ -30,4 +30,4 @@ pub mod vocab;
 
 pub use backtest::{Backtest, BacktestSummary, DocumentChange};
 pub use engine::{Document, Error, Explanation, HitReport, RuleEngine, decode_lossy};
-pub use extraction::{Entity, Extraction, PackRef};
+pub use extraction::{ENTITY_KINDS, Entity, Extraction, IDENTIFIER_KINDS, PackRef};

@@ -42,6 +42,9 @@ pub struct Analysis {
     pub found: Vec<NewUrl>,
     /// Error class and message when the capture is a failure for the log.
     pub error: Option<(&'static str, String)>,
+    /// True when a listing page answered 2xx but its text carries one of the profile's
+    /// `pages.removed_markers` (the ad was taken down): logged as `gone`, like a 404/410.
+    pub removed: bool,
 }
 
 /// Analyses a response of a frontier row.
@@ -82,6 +85,7 @@ pub fn analyze(
         text: None,
         found: Vec::new(),
         error: None,
+        removed: false,
     };
     if resp.status == 304 {
         // The answer to a conditional revisit: the page is as last captured.
@@ -202,6 +206,11 @@ pub fn analyze(
                 } else {
                     out.text = Some(page_text(&media, &doc));
                 }
+                out.removed = meta.is_listing
+                    && out
+                        .text
+                        .as_deref()
+                        .is_some_and(|t| site.profile.is_removed(t));
             }
         }
     } else if row.kind == UrlKind::Page

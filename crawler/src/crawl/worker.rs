@@ -622,10 +622,18 @@ pub(crate) struct Outcome {
 }
 
 /// The change event of a page capture: first capture, or how a revisit compares with the last.
-fn change_event(row: &FrontierRow, status: u16, digest: &str) -> Option<&'static str> {
+/// A listing page showing the profile's removed marker counts as a 410 (`gone` on a revisit,
+/// no event on a first capture, exactly like a 404/410).
+fn change_event(
+    row: &FrontierRow,
+    status: u16,
+    digest: &str,
+    removed: bool,
+) -> Option<&'static str> {
     if row.kind != UrlKind::Page {
         return None;
     }
+    let status = if removed { 410 } else { status };
     match (&row.prev, status) {
         (None, 200..=299) => Some(event::NEW),
         (None, _) => None,
@@ -661,7 +669,7 @@ pub(crate) fn commit(
     pending: &AtomicU64,
 ) -> Result<(), CrawlError> {
     let status = outcome.status;
-    let event = change_event(row, status, &capture.payload_digest);
+    let event = change_event(row, status, &capture.payload_digest, analysis.removed);
     let interval = inner.config.crawl.recrawl_interval_hours;
     let next_visit = (revisited(row, analysis) && interval > 0).then(|| {
         (outcome.date + chrono::Duration::hours(interval.min(24 * 365 * 100) as i64))
@@ -695,7 +703,7 @@ pub(crate) fn commit(
     }
     if analysis.meta.page {
         s.pages += 1;
-        if analysis.meta.is_listing && (200..300).contains(&status) {
+        if analysis.meta.is_listing && (200..300).contains(&status) && !analysis.removed {
             s.listings += 1;
         }
     }
