@@ -9,7 +9,7 @@ use bytes::BytesMut;
 use futures::future::BoxFuture;
 
 use super::guard::{GuardedResolver, is_onion, is_private};
-use super::transport::{FetchError, FetchRequest, FetchResponse, Transport, media_type};
+use super::transport::{FetchError, FetchRequest, FetchResponse, Transport, check_head};
 
 /// Installs the ring crypto provider for rustls once per process (idempotent; safe to call from
 /// every entry point).
@@ -110,40 +110,7 @@ impl ClearnetTransport {
         let status = response.status().as_u16();
         let version = format!("{:?}", response.version());
         let remote_ip = response.remote_addr().map(|a| a.ip());
-        let headers: Vec<(String, Vec<u8>)> = response
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-            .collect();
-        let media = media_type(
-            response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or(""),
-        );
-        // Bodies of error and redirect responses are archived whatever their type; the
-        // allow-list guards what we parse and store from successful responses.
-        if (200..300).contains(&status)
-            && !limits.content_types.is_empty()
-            && !limits
-                .content_types
-                .iter()
-                .any(|p| media.starts_with(p.as_str()))
-        {
-            return Err(FetchError::ContentTypeNotAllowed {
-                url: url_s,
-                content_type: media,
-            });
-        }
-        if let Some(len) = response.content_length()
-            && len > limits.max_body_bytes
-        {
-            return Err(FetchError::BodyTooLarge {
-                url: url_s,
-                limit: limits.max_body_bytes,
-            });
-        }
+        let headers = check_head(&url_s, status, response.headers(), limits)?;
         let mut body = BytesMut::new();
         loop {
             let remaining = limits.total_timeout.saturating_sub(start.elapsed());

@@ -90,6 +90,48 @@ impl FetchResponse {
     }
 }
 
+/// Checks a response head before any body is read, the same way for every transport: the
+/// content type of a successful response must be on the allow-list (error and redirect bodies are
+/// archived whatever their type), and a declared length must fit the body limit. Returns the
+/// headers as archived.
+pub(crate) fn check_head(
+    url: &str,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    limits: &FetchLimits,
+) -> Result<Vec<(String, Vec<u8>)>, FetchError> {
+    let archived: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let header =
+        |name: reqwest::header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let media = media_type(header(reqwest::header::CONTENT_TYPE).unwrap_or(""));
+    if (200..300).contains(&status)
+        && !limits.content_types.is_empty()
+        && !limits
+            .content_types
+            .iter()
+            .any(|p| media.starts_with(p.as_str()))
+    {
+        return Err(FetchError::ContentTypeNotAllowed {
+            url: url.to_string(),
+            content_type: media,
+        });
+    }
+    let declared =
+        header(reqwest::header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(len) = declared
+        && len > limits.max_body_bytes
+    {
+        return Err(FetchError::BodyTooLarge {
+            url: url.to_string(),
+            limit: limits.max_body_bytes,
+        });
+    }
+    Ok(archived)
+}
+
 /// Media type of a `Content-Type` value, lower-case, without parameters.
 pub fn media_type(content_type: &str) -> String {
     content_type

@@ -11,7 +11,7 @@ use http_body_util::BodyExt as _;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::fetch::transport::{FetchError, FetchRequest, FetchResponse, media_type};
+use crate::fetch::transport::{FetchError, FetchRequest, FetchResponse, check_head};
 
 /// Timeouts of the exchange (the connection is already up).
 #[derive(Debug, Clone, Copy)]
@@ -103,44 +103,7 @@ where
     };
     let status = response.status().as_u16();
     let version = format!("{:?}", response.version());
-    let headers: Vec<(String, Vec<u8>)> = response
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-        .collect();
-    let media = media_type(
-        response
-            .headers()
-            .get(hyper::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(""),
-    );
-    // Same rule as clearnet: error and redirect bodies are archived whatever their type.
-    if (200..300).contains(&status)
-        && !limits.content_types.is_empty()
-        && !limits
-            .content_types
-            .iter()
-            .any(|p| media.starts_with(p.as_str()))
-    {
-        return Err(FetchError::ContentTypeNotAllowed {
-            url: url_s,
-            content_type: media,
-        });
-    }
-    let declared = response
-        .headers()
-        .get(hyper::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if let Some(len) = declared
-        && len > limits.max_body_bytes
-    {
-        return Err(FetchError::BodyTooLarge {
-            url: url_s,
-            limit: limits.max_body_bytes,
-        });
-    }
+    let headers = check_head(&url_s, status, response.headers(), limits)?;
     let mut body_stream = response.into_body();
     let mut body = BytesMut::new();
     loop {
