@@ -638,4 +638,17 @@ mod sample_tests {
             }
         }
     }
+
+    #[test]
+    fn removed_markers_match_case_and_space_insensitively() {
+        let p = SiteProfile::parse(
+            "[pages]\nremoved_markers = [\"Огласот  е отстранет\", \"\"]\n",
+            Path::new("p.toml"),
+        )
+        .expect("profile");
+        assert!(p.is_removed("ЦЗ 75. ОГЛАСОТ Е\n отстранет."));
+        assert!(!p.is_removed("ЦЗ 75, 300 €"));
+        assert!(!p.is_removed(""), "an empty marker matches nothing");
+        assert!(!SiteProfile::generic().is_removed("Огласот е отстранет"));
+    }
 }

@@ -4,77 +4,11 @@
 //! take another listing down between two crawls, then read both changes off the timelines.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::harness::{bin, ground_truth, ok, run, samples_dir, search};
-
-/// `salwatch samples serve --dir DIR --init WS`, killed on drop.
-struct ServedDir(Child);
-
-impl ServedDir {
-    fn start(dir: &Path, ws: &Path) -> Self {
-        let mut child = Command::new(bin())
-            .args(["samples", "serve", "--addr", "127.0.0.1:0", "--dir"])
-            .arg(dir)
-            .arg("--init")
-            .arg(ws)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        loop {
-            let line = rx.recv_timeout(Duration::from_secs(30)).unwrap();
-            if line == "ready" {
-                break;
-            }
-        }
-        Self(child)
-    }
-}
-
-impl Drop for ServedDir {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_owned())
-        .collect()
-}
+use crate::harness::{Served, copy_samples, ground_truth, ok, run, search, strings};
 
 fn json(ws: &Path, args: &[&str]) -> Value {
     let mut all = vec!["-w", ws.to_str().unwrap()];
@@ -105,9 +39,9 @@ fn reposts_cluster_actors_link_and_timelines_show_changes() {
     let truth = ground_truth();
     let dir = tempfile::tempdir().unwrap();
     let samples = dir.path().join("samples");
-    copy_dir(&samples_dir(), &samples);
+    copy_samples(&samples);
     let ws = dir.path().join("ws");
-    let served = ServedDir::start(&samples, &ws);
+    let served = Served::start_dir(&samples, &ws);
     let w = ws.to_str().unwrap();
     ok(&["-w", w, "crawl"]);
 
@@ -237,7 +171,7 @@ fn reposts_cluster_actors_link_and_timelines_show_changes() {
     // A second server on new ports: every URL is new to the frontier (nothing is due for a
     // revisit yet), while listing ids do not depend on host or port.
     let ws2 = dir.path().join("ws2");
-    let served2 = ServedDir::start(&samples, &ws2);
+    let served2 = Served::start_dir(&samples, &ws2);
     std::fs::copy(ws2.join("salwatch.toml"), ws.join("salwatch.toml")).unwrap();
     ok(&["-w", w, "crawl"]);
     let events = json(&ws, &["timeline", "--listing", changed, "--format", "json"]);

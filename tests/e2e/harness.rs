@@ -83,6 +83,36 @@ pub fn search(ws: &Path, extra: &[&str]) -> Vec<Value> {
     value.as_array().expect("an array of hits").clone()
 }
 
+/// Copies the repository's samples/ to `to`, for a test that edits pages between crawls.
+pub fn copy_samples(to: &Path) {
+    copy_dir(&samples_dir(), to);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("the copy's directory can be created");
+    for entry in std::fs::read_dir(from).expect("samples/ is readable") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("a sample file copies");
+        }
+    }
+}
+
+/// A JSON array of strings as a vector (empty when not an array).
+pub fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().expect("a string").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// `salwatch samples serve --init WS` running in the background; killed on drop.
 pub struct Served {
     child: Child,
@@ -91,10 +121,25 @@ pub struct Served {
 }
 
 impl Served {
-    /// Serves the samples on ephemeral ports and initialises `ws` to crawl them.
+    /// Serves the built-in samples on ephemeral ports and initialises `ws` to crawl them.
     pub fn start(ws: &Path) -> Self {
-        let mut child = Command::new(bin())
-            .args(["samples", "serve", "--addr", "127.0.0.1:0", "--init"])
+        Self::serve(None, ws)
+    }
+
+    /// Serves a samples directory on disk (a copy a test may edit between crawls) and
+    /// initialises `ws` to crawl it.
+    pub fn start_dir(samples: &Path, ws: &Path) -> Self {
+        Self::serve(Some(samples), ws)
+    }
+
+    fn serve(samples: Option<&Path>, ws: &Path) -> Self {
+        let mut command = Command::new(bin());
+        command.args(["samples", "serve", "--addr", "127.0.0.1:0"]);
+        if let Some(dir) = samples {
+            command.arg("--dir").arg(dir);
+        }
+        let mut child = command
+            .arg("--init")
             .arg(ws)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::harness::{Served, ground_truth, ok, run, search};
+use crate::harness::{Served, ground_truth, ok, run, search, strings};
 
 fn ids(hits: &[Value]) -> BTreeSet<String> {
     hits.iter()
@@ -24,15 +24,6 @@ fn ids(hits: &[Value]) -> BTreeSet<String> {
 fn sites(hits: &[Value]) -> BTreeSet<String> {
     hits.iter()
         .map(|h| h["listing"]["site"].as_str().expect("site").to_owned())
-        .collect()
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .expect("an array")
-        .iter()
-        .map(|v| v.as_str().expect("a string").to_owned())
         .collect()
 }
 

@@ -5,70 +5,17 @@
 //! The samples are served from a copy on disk so that the second crawl sees a changed price.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::harness::{bin, ground_truth, ok, run, samples_dir, search};
+use crate::harness::{Served, bin, copy_samples, ground_truth, ok, run, search, strings};
 
 /// The listing whose price the test changes between the two crawls, and the prices.
 const REPRICED: (&str, &str, &str) = ("classifieds:40405", "320 €", "280 €");
 /// Its page in the samples.
 const REPRICED_PAGE: &str = "sites/classifieds/shpallje/40405/index.html";
-
-/// `salwatch samples serve --dir DIR --init WS` in the background; killed on drop.
-struct ServedDir(Child);
-
-impl ServedDir {
-    fn start(samples: &Path, ws: &Path) -> Self {
-        let mut child = Command::new(bin())
-            .args(["samples", "serve", "--addr", "127.0.0.1:0", "--dir"])
-            .arg(samples)
-            .arg("--init")
-            .arg(ws)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        while rx.recv_timeout(Duration::from_secs(30)).unwrap() != "ready" {}
-        Self(child)
-    }
-}
-
-impl Drop for ServedDir {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn s(ws: &Path) -> &str {
     ws.to_str().unwrap()
@@ -80,12 +27,6 @@ fn id(hit: &Value) -> String {
 
 fn ids(hits: &[Value]) -> BTreeSet<String> {
     hits.iter().map(id).collect()
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| a.iter().map(|x| x.as_str().unwrap().to_owned()).collect())
-        .unwrap_or_default()
 }
 
 /// Runs `salwatch -w WS ARGS` and returns (exit code, stderr).
@@ -109,9 +50,9 @@ fn show(ws: &Path, listing: &str) -> Value {
 fn search_filters_sorts_formats_and_history() {
     let dir = tempfile::tempdir().unwrap();
     let samples = dir.path().join("samples");
-    copy_dir(&samples_dir(), &samples);
+    copy_samples(&samples);
     let ws = dir.path().join("ws");
-    let served = ServedDir::start(&samples, &ws);
+    let served = Served::start_dir(&samples, &ws);
     ok(&["-w", s(&ws), "crawl"]);
     let truth = ground_truth();
     let all = search(&ws, &[""]);

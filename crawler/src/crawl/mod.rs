@@ -450,4 +450,6 @@ impl Crawler {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_hostile;
+#[cfg(test)]
 mod tests_recrawl;
