@@ -531,7 +531,7 @@ print(len(p.objects))";
     }
     if tool(
         "stix2-validator (pip install stix2-validator)",
-        &["stix2_validator", "--version"],
+        &["stix2_validator", "--help"],
     ) {
         let o = Command::new("stix2_validator").arg(&stix).output().unwrap();
         let text = String::from_utf8_lossy(&o.stdout);
