@@ -1,6 +1,6 @@
 //! MinHash signatures over hashed shingles, and the LSH banding that finds candidate pairs.
 //!
-//! Written here rather than taken from a crate: the few MinHash crates on crates.io are either
+//! Written here rather than taken from a crate: the few published MinHash crates are either
 //! unmaintained or tied to their own tokenizers, and the whole method is a few dozen lines. Each
 //! of the `num_perm` hash functions is a multiply-add over the 64-bit shingle hash
 //! (`(a·x + b) >> 32`, `a` odd), the classic universal family; a signature keeps the minimum of
