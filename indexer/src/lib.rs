@@ -15,6 +15,7 @@
 pub mod actors;
 pub mod bench;
 pub mod cases;
+pub mod count;
 pub mod currency;
 pub mod dedup;
 pub mod document;

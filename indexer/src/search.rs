@@ -15,6 +15,7 @@ use tantivy::{
     DocAddress, DocId, Index, IndexReader, ReloadPolicy, SegmentReader, TantivyDocument,
 };
 
+use crate::count::{CappedCount, EXACT_COUNT_CAP};
 use crate::document::{from_document, id_term};
 use crate::error::IndexError;
 use crate::facets::{self, FacetCounts};
@@ -31,8 +32,13 @@ const HIGHLIGHT: &str = "**";
 /// The hits of one search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResults {
-    /// Number of listings matching (all pages).
+    /// Number of listings matching (all pages); a lower bound when `total_is_lower_bound`.
     pub total: usize,
+    /// True when `total` stopped at [`EXACT_COUNT_CAP`] and more listings may match (shown
+    /// as `10000+`). Totals below the cap, and totals of count-only (`limit` 0), sorted
+    /// (newest, price) or faceted searches, are always exact.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub total_is_lower_bound: bool,
     /// The requested page of hits.
     pub hits: Vec<SearchHit>,
     /// Counts per site, category … over all matches, when asked for.
@@ -106,6 +112,7 @@ impl Searcher {
         let parsed = query::build(&self.index, &self.fields, q)?;
         let searcher = self.reader.searcher();
         let ctx = || format!("searching {:?}", q.text);
+        let mut lower_bound = false;
         let (total, top): (usize, Vec<(f32, DocAddress)>) = if q.limit == 0 {
             let n = searcher
                 .search(&*parsed.full, &Count)
@@ -114,9 +121,22 @@ impl Searcher {
         } else {
             let top = TopDocs::with_limit(q.limit).and_offset(q.offset);
             match q.sort {
-                SortOrder::Relevance => searcher
+                // Faceted searches visit every match anyway: count them all in that pass.
+                SortOrder::Relevance if q.facets => searcher
                     .search(&*parsed.full, &(Count, top))
                     .map_err(IndexError::tantivy(ctx()))?,
+                // Alone, `TopDocs` skips matches that cannot enter the top (block-max WAND);
+                // the total is counted separately, exactly up to the cap.
+                SortOrder::Relevance => {
+                    let hits = searcher
+                        .search(&*parsed.full, &top)
+                        .map_err(IndexError::tantivy(ctx()))?;
+                    let (n, capped) = searcher
+                        .search(&*parsed.full, &CappedCount(EXACT_COUNT_CAP))
+                        .map_err(IndexError::tantivy(ctx()))?;
+                    lower_bound = capped;
+                    (n, hits)
+                }
                 SortOrder::Newest => {
                     let (n, hits) = searcher
                         .search(&*parsed.full, &(Count, top.custom_score(newest_key)))
@@ -160,10 +180,20 @@ impl Searcher {
         };
         Ok(SearchResults {
             total,
+            total_is_lower_bound: lower_bound,
             hits,
             facets,
             warnings: parsed.warnings,
         })
+    }
+
+    /// The exact number of listings matching a search (however many), without reading hits.
+    pub fn count(&self, q: &SearchQuery) -> Result<usize, IndexError> {
+        let parsed = query::build(&self.index, &self.fields, q)?;
+        self.reader
+            .searcher()
+            .search(&*parsed.full, &Count)
+            .map_err(IndexError::tantivy(format!("counting {:?}", q.text)))
     }
 
     /// Number of listings in the index (as of the last reload).

@@ -233,9 +233,9 @@ pub struct CaptureSeen {
 }
 
 /// Writes one batch in one transaction.
-pub fn write_batch(
+pub fn write_batch<'a>(
     conn: &mut Connection,
-    states: &[ListingState],
+    states: impl IntoIterator<Item = &'a ListingState>,
     history: &[HistoryEvent],
     captures: &[CaptureSeen],
 ) -> Result<(), IndexError> {

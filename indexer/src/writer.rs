@@ -199,13 +199,17 @@ impl Indexer {
             "committing the index in {}",
             self.index_dir.display()
         )))?;
-        let states: Vec<ListingState> = self.pending.values().cloned().collect();
-        store::write_batch(&mut self.conn, &states, &self.history, &self.captures)?;
+        store::write_batch(
+            &mut self.conn,
+            self.pending.values(),
+            &self.history,
+            &self.captures,
+        )?;
         self.reader
             .reload()
             .map_err(IndexError::tantivy("reloading the indexer's reader"))?;
         tracing::debug!(
-            listings = states.len(),
+            listings = self.pending.len(),
             events = self.history.len(),
             "index batch committed"
         );
@@ -282,11 +286,13 @@ impl Indexer {
     ) -> Result<IngestOutcome, IndexError> {
         let mut listing = listing::build(page, text, extraction);
         let id = listing.listing_id.clone();
-        if self.capture_seen(&id, &page.capture.record_id)? {
+        // A capture is recorded only with its listing's state (same batch, same transaction):
+        // a listing without a state has no capture to look up.
+        let prev = self.state(&id)?;
+        if prev.is_some() && self.capture_seen(&id, &page.capture.record_id)? {
             return Ok(IngestOutcome::Unchanged);
         }
         let at = page.fetched_at;
-        let prev = self.state(&id)?;
         let mut new_state = state_of(&listing);
         let outcome = match prev {
             None => {

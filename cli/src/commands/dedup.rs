@@ -212,6 +212,7 @@ pub fn search_collapsed(
         .saturating_mul(10)
         .max(500);
     let results = searcher.search(&wide)?;
+    let matching = super::search::total(&results);
     let conn = salwatch_indexer::store::open_ro(&ws.state_db())?;
     let mut order: Vec<String> = Vec::new();
     let mut groups: std::collections::HashMap<String, (salwatch_indexer::SearchHit, usize)> =
@@ -275,7 +276,7 @@ pub fn search_collapsed(
         eprintln!(
             "{} clusters from {} matching listings",
             hits.len(),
-            results.total
+            matching
         );
     }
     Ok(ExitCode::SUCCESS)

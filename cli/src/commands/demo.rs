@@ -116,7 +116,7 @@ fn summarise(ws: &Workspace) -> Result<Examples> {
         if examples.listing.is_none() {
             examples.listing = results.hits.first().map(|h| h.listing.listing_id.clone());
         }
-        println!("({} matching offers)", results.total);
+        println!("({} matching offers)", super::search::total(&results));
     }
 
     println!();

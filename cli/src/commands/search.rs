@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use salwatch_indexer::{
-    CaptureSeen, FacetCounts, HistoryEvent, Listing, SearchHit, SearchQuery, Searcher, SortOrder,
-    ValueCount, normalize_entity, parse_entity,
+    CaptureSeen, FacetCounts, HistoryEvent, Listing, SearchHit, SearchQuery, SearchResults,
+    Searcher, SortOrder, ValueCount, normalize_entity, parse_entity,
 };
 use serde::Serialize;
 
@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<ExitCode> {
             eprintln!(
                 "{} of {} matching listings",
                 results.hits.len(),
-                results.total
+                total(&results)
             );
         }
         (format, facets) => {
@@ -76,6 +76,15 @@ fn default_region(ws: &salwatch_crawler::Workspace, sites: &[String]) -> Option<
     (regions.len() == 1)
         .then(|| regions.into_iter().next())
         .flatten()
+}
+
+/// The number of matches as people read it: `10000+` when the index stopped counting.
+pub fn total(results: &SearchResults) -> String {
+    if results.total_is_lower_bound {
+        format!("{}+", results.total)
+    } else {
+        results.total.to_string()
+    }
 }
 
 /// Builds the indexer's query from the flags, checking every value. `region` folds a phone
