@@ -95,7 +95,8 @@ seeds = ["{base}/"]
     Config::parse(&text, &dir.join("salwatch.toml"), dir.to_path_buf()).expect("config")
 }
 
-async fn crawl(crawler: &Crawler) -> (CrawlStats, Vec<Page>) {
+/// Runs one crawl to the end, collecting every page handed downstream (shared by the crawl tests).
+pub(super) async fn crawl(crawler: &Crawler) -> (CrawlStats, Vec<Page>) {
     let (tx, mut rx) = mpsc::channel(4);
     let collect = tokio::spawn(async move {
         let mut v = Vec::new();

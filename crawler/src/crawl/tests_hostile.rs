@@ -8,11 +8,9 @@
 //! have thousands of URLs of one shape (`/ad/123`, `?page=N`) and such a guard would drop real
 //! listings; the two budgets already end any trap, and the test below shows they do.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
-
+use super::tests::crawl;
 use super::*;
 use crate::state::State;
 use crate::testserver::{Reply, TestServer};
@@ -32,22 +30,6 @@ fn config(dir: &std::path::Path, base: &str, extra: &str, profile: Option<&str>)
         "[crawl]\nallow_private_addresses = true\nrequests_per_minute = 0\nconcurrency = 4\nper_site_concurrency = 4\nretries = 2\nfirst_byte_timeout_secs = 3\ntotal_timeout_secs = 10\n{extra}\n\n[[sites]]\nname = \"shop\"\n{profile_line}seeds = [\"{base}/\"]\n"
     );
     Config::parse(&text, &dir.join("salwatch.toml"), dir.to_path_buf()).expect("config")
-}
-
-async fn crawl(crawler: &Crawler) -> (CrawlStats, Vec<Page>) {
-    let (tx, mut rx) = mpsc::channel(8);
-    let collect = tokio::spawn(async move {
-        let mut v = Vec::new();
-        while let Some(p) = rx.recv().await {
-            v.push(p);
-        }
-        v
-    });
-    let stats = crawler
-        .run(tx, Arc::new(NoopObserver))
-        .await
-        .expect("crawl");
-    (stats, collect.await.expect("join"))
 }
 
 /// Runs a fresh crawl of `route` and returns the server, stats, pages, state and wall time.

@@ -1,10 +1,7 @@
 //! Re-crawl tests: conditional revisits (304 archived as a `revisit` record), changed and gone
 //! pages recorded as fetch-log events, and the schedule.
 
-use std::sync::Arc;
-
-use tokio::sync::mpsc;
-
+use super::tests::crawl;
 use super::*;
 use crate::archive::{MemberReader, verify, warc_files};
 use crate::state::State;
@@ -59,22 +56,6 @@ fn config(dir: &std::path::Path, base: &str) -> Config {
     Config::parse(&text, &dir.join("salwatch.toml"), dir.to_path_buf()).expect("config")
 }
 
-async fn run(crawler: &Crawler) -> (CrawlStats, Vec<Page>) {
-    let (tx, mut rx) = mpsc::channel(16);
-    let collect = tokio::spawn(async move {
-        let mut v = Vec::new();
-        while let Some(p) = rx.recv().await {
-            v.push(p);
-        }
-        v
-    });
-    let stats = crawler
-        .run(tx, Arc::new(NoopObserver))
-        .await
-        .expect("crawl");
-    (stats, collect.await.expect("join"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revisits_are_conditional_and_logged_as_unchanged_changed_or_gone() {
     let server = TestServer::start(route).await;
@@ -84,14 +65,14 @@ async fn revisits_are_conditional_and_logged_as_unchanged_changed_or_gone() {
     let url = |p: &str| format!("{base}{p}");
 
     let first = Crawler::new(config(dir.path(), &server.base), &ws).expect("crawler");
-    let (stats, pages) = run(&first).await;
+    let (stats, pages) = crawl(&first).await;
     assert_eq!(stats.listings, 3);
     assert_eq!(pages.len(), 4);
     drop(first);
 
     // Not due yet: a plain second crawl fetches nothing.
     let second = Crawler::new(config(dir.path(), &server.base), &ws).expect("crawler");
-    let (stats, _) = run(&second).await;
+    let (stats, _) = crawl(&second).await;
     assert_eq!(
         stats.fetched, 0,
         "nothing is due within recrawl_interval_hours"
@@ -100,7 +81,7 @@ async fn revisits_are_conditional_and_logged_as_unchanged_changed_or_gone() {
 
     // Forced revisit.
     second.force_recrawl(true);
-    let (stats, pages) = run(&second).await;
+    let (stats, pages) = crawl(&second).await;
     let s = &stats.per_site["shop"];
     assert_eq!((s.unchanged, s.changed, s.gone), (2, 1, 1), "{s:?}");
     // The 304 yields no page; the changed listing and the seed do, and the gone listing is
@@ -198,7 +179,7 @@ async fn an_expired_session_stops_the_site_with_a_clear_error() {
     .expect("config");
     let ws = Workspace::new(dir.path().join("ws"));
     let crawler = Crawler::new(config, &ws).expect("crawler");
-    let (stats, pages) = run(&crawler).await;
+    let (stats, pages) = crawl(&crawler).await;
     let s = &stats.per_site["shop"];
     assert_eq!(s.session_expired, 1, "{s:?}");
     assert!(
