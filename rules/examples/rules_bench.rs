@@ -6,6 +6,10 @@
 //! `rules_bench run CORPUS.ndjson`: extracts every `{"id", "text"}` line with the full default
 //! pack on one thread and prints MB/s (normalizer alone, then full extraction).
 //!
+//! `rules_bench extract CORPUS.ndjson`: extraction only, nothing printed but a count: the
+//! steady state for a profiler or `valgrind --tool=callgrind` (instruction counts do not move
+//! with the machine's load, wall times do).
+//!
 //! `rules_bench digest CORPUS.ndjson`: a hash of every extraction and normalization, to show that a performance
 //! change leaves the output unchanged (compare the digest before and after).
 
@@ -23,8 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (Some("patterns"), Some(out)) => export(&engine, out),
         (Some("run"), Some(corpus)) => run(&engine, corpus),
         (Some("digest"), Some(corpus)) => digest(&engine, corpus),
+        (Some("extract"), Some(corpus)) => extract_only(&engine, corpus),
         _ => Err(
             "usage: rules_bench patterns OUT.json | rules_bench run CORPUS.ndjson | \
+                  rules_bench extract CORPUS.ndjson | \
                   rules_bench digest CORPUS.ndjson"
                 .into(),
         ),
@@ -99,6 +105,25 @@ fn load(corpus: &str) -> Result<Vec<(String, String)>, Box<dyn std::error::Error
         docs.push((id, text));
     }
     Ok(docs)
+}
+
+/// Extraction alone, for profilers: prints the number of documents and entities.
+fn extract_only(engine: &RuleEngine, corpus: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let docs = load(corpus)?;
+    let mut entities = 0usize;
+    for (id, text) in &docs {
+        let x = engine.extract(&Document {
+            id,
+            text,
+            default_region: None,
+        });
+        entities += x.entities.len();
+    }
+    println!(
+        "{{\"documents\": {}, \"entities\": {entities}}}",
+        docs.len()
+    );
+    Ok(())
 }
 
 /// A hash of every extraction (as JSON) and normalization (text and offset map): equal digests before and after a performance change

@@ -5,6 +5,9 @@
 //! rewrites avoid that:
 //! - [`ascii_boundaries`]: `\b` → `(?-u:\b)`. Over an all-ASCII haystack Unicode and ASCII word
 //!   boundaries are the same, so this variant gives identical matches there and runs on the DFA.
+//!   More generally the two agree on any haystack whose non-ASCII characters are all non-word
+//!   characters (`€`, `–`, `·`, emoji …): see [`ascii_boundaries_exact`]. Folded text is
+//!   mostly of that kind, since the normalizer transliterates Cyrillic and strips diacritics.
 //! - [`without_boundaries`]: `\b`/`\B` removed. Removing an assertion only widens what matches,
 //!   so if the relaxed pattern finds nothing the real one finds nothing either: a one-pass
 //!   `RegexSet` prefilter that tells which whole-text rules can match a document at all.
@@ -49,6 +52,18 @@ pub(crate) fn ascii_boundaries(pattern: &str) -> String {
     )
 }
 
+/// True when ASCII and Unicode word boundaries agree at every character boundary of `hay`: each
+/// non-ASCII character is a non-word character for Unicode `\w` (as it is for ASCII `\b`, which
+/// sees only non-word bytes there). Then a pattern and its [`ascii_boundaries`] variant find the
+/// same matches in `hay` (an assertion inside a character never meets a consuming item that could
+/// start there, so only character boundaries matter).
+pub(crate) fn ascii_boundaries_exact(hay: &str) -> bool {
+    hay.is_ascii()
+        || hay
+            .chars()
+            .all(|c| c.is_ascii() || matches!(regex_syntax::try_is_word_character(c), Ok(false)))
+}
+
 /// `pattern` with word-boundary assertions removed (matches a superset of the original).
 pub(crate) fn without_boundaries(pattern: &str) -> String {
     rewrite(pattern, |_| "(?:)")
@@ -86,8 +101,36 @@ mod tests {
             let ma: Vec<_> = a.find_iter(t).map(|m| m.range()).collect();
             assert_eq!(mu, ma, "{t}");
         }
-        // Not so on non-ASCII text: why the ASCII variant only runs on ASCII haystacks.
+        // Not so next to a non-ASCII word character: why the ASCII variant only runs where
+        // `ascii_boundaries_exact` holds.
         assert!(u.find("ш100 eur").map(|m| m.start()) != a.find("ш100 eur").map(|m| m.start()));
+        assert!(!ascii_boundaries_exact("ш100 eur"));
+        assert!(ascii_boundaries_exact("€100 eur – ok ✅"));
+    }
+
+    proptest::proptest! {
+        /// Wherever `ascii_boundaries_exact` says so, both variants find the same captures.
+        #[test]
+        fn ascii_variant_agrees_where_exact(hay in "[a-c0-9 .€–✅éшḃ_\u{301}]{0,40}") {
+            for p in [
+                r"\b\d{1,3}\s?(?:€|e\b)",
+                r"\b[a-c]+\b",
+                r"(?:€|\beur)\s?(?P<n>\d+)\b",
+                r"\B\.\d\b",
+                r"\b\w+\b",
+            ] {
+                let u = regex::Regex::new(p).expect("pattern");
+                let a = regex::Regex::new(&ascii_boundaries(p)).expect("ascii pattern");
+                let caps = |re: &regex::Regex| -> Vec<Vec<Option<(usize, usize)>>> {
+                    re.captures_iter(&hay)
+                        .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
+                        .collect()
+                };
+                if ascii_boundaries_exact(&hay) {
+                    proptest::prop_assert_eq!(caps(&u), caps(&a), "pattern {}", p);
+                }
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::compile::{Compiled, OBJECT_KINDS};
 use crate::ident::{Region, region};
-use crate::normalize::tokenize::word_ranges;
+use crate::normalize::tokenize::words;
 use crate::scan::Hit;
 
 /// Flags in their documented order.
@@ -27,11 +27,17 @@ pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Opt
     let sample = &original[..floor(original, 64 * 1024)];
     let (mut cyr, mut latin) = (0usize, 0usize);
     let (mut mk_letters, mut sr_letters) = (0usize, 0usize);
-    for ch in sample.chars() {
-        if ch.is_ascii() {
-            latin += usize::from(ch.is_ascii_alphabetic());
+    let bytes = sample.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            latin += usize::from(b.is_ascii_alphabetic());
+            i += 1;
             continue;
         }
+        let ch = sample[i..].chars().next().unwrap_or('\0');
+        i += ch.len_utf8();
         match ch {
             'ѓ' | 'ќ' | 'ѕ' | 'Ѓ' | 'Ќ' | 'Ѕ' => {
                 mk_letters += 1;
@@ -50,7 +56,7 @@ pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Opt
     let fsample = &folded[..floor(folded, 64 * 1024)];
     // Marker words per language, one lookup per word (same counts as testing every set).
     let mut found = vec![0usize; c.markers.len()];
-    for r in word_ranges(fsample).into_iter().take(4000) {
+    for r in words(fsample).take(4000) {
         if let Some(langs) = c.marker_index.get(&fsample[r]) {
             for &li in langs {
                 found[li] += 1;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use rustc_hash::FxHashMap;
 
 use crate::boundary::{ascii_boundaries, has_boundaries, without_boundaries};
 
@@ -13,6 +14,7 @@ use crate::extraction::ENTITY_KINDS;
 use crate::ident::Validator;
 use crate::normalize::normalize;
 use crate::pack::{Pack, RuleSpec, Source};
+use crate::template::Template;
 use crate::vocab::Vocabulary;
 
 /// Entity kinds that are the object of a sale (firearms, parts, ammunition, explosives).
@@ -40,6 +42,31 @@ pub(crate) struct CompiledRule {
     pub validator: Option<Validator>,
     pub weight: f32,
     pub window: [usize; 2],
+    /// The `fields` templates, parsed once.
+    pub fields: FieldTemplates,
+}
+
+/// A rule's field templates (`fields` in the pack), parsed once at compile time.
+#[derive(Debug, Default)]
+pub(crate) struct FieldTemplates {
+    pub normalized: Option<Template>,
+    pub make: Option<Template>,
+    pub model: Option<Template>,
+    pub amount: Option<Template>,
+    pub currency: Option<Template>,
+}
+
+impl FieldTemplates {
+    fn new(spec: &RuleSpec) -> Self {
+        let get = |name: &str| spec.fields.get(name).map(|t| Template::parse(t));
+        Self {
+            normalized: get("normalized"),
+            make: get("make"),
+            model: get("model"),
+            amount: get("amount"),
+            currency: get("currency"),
+        }
+    }
 }
 
 impl CompiledRule {
@@ -48,10 +75,11 @@ impl CompiledRule {
         self.spec.kind == "cue"
     }
 
-    /// The regex to run over a haystack: the ASCII-boundary variant when the haystack (and the
-    /// byte before the search start) is ASCII, where it matches exactly like the Unicode one.
-    pub fn pick(&self, haystack_is_ascii: bool) -> Option<&Regex> {
-        if haystack_is_ascii {
+    /// The regex to run over a haystack: the ASCII-boundary variant where ASCII and Unicode word
+    /// boundaries agree on it (`boundary::ascii_boundaries_exact`), which finds the same matches
+    /// there on the DFA.
+    pub fn pick(&self, ascii_exact: bool) -> Option<&Regex> {
+        if ascii_exact {
             self.ascii.as_ref().or(self.regex.as_ref())
         } else {
             self.regex.as_ref()
@@ -81,7 +109,7 @@ pub(crate) struct Compiled {
     pub vocabulary: Vocabulary,
     pub markers: Vec<(String, HashSet<String>)>,
     /// Marker word → indices (into `markers`) of the languages it marks: one lookup per word.
-    pub marker_index: HashMap<String, Vec<usize>>,
+    pub marker_index: FxHashMap<String, Vec<usize>>,
 }
 
 fn default_weight(kind: &str) -> f32 {
@@ -258,6 +286,7 @@ impl Compiled {
             let weight = spec.weight.unwrap_or_else(|| default_weight(&spec.kind));
             let window = spec.window.unwrap_or([48, 48]);
             rules.push(CompiledRule {
+                fields: FieldTemplates::new(&spec),
                 spec,
                 regex,
                 ascii,
@@ -329,8 +358,8 @@ fn relaxed_set(rules: &[CompiledRule], which: &[usize]) -> Option<RegexSet> {
 }
 
 /// Inverts the marker sets: word → languages (by their index in the sorted marker list).
-fn marker_index(markers: &BTreeMap<String, HashSet<String>>) -> HashMap<String, Vec<usize>> {
-    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+fn marker_index(markers: &BTreeMap<String, HashSet<String>>) -> FxHashMap<String, Vec<usize>> {
+    let mut index: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     for (li, words) in markers.values().enumerate() {
         for w in words {
             index.entry(w.clone()).or_default().push(li);

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::classify::{detect_language, judge, region_for_language};
 use crate::compile::Compiled;
 pub use crate::error::Error;
-use crate::extraction::{Entity, Extraction, PackRef};
+use crate::extraction::{ENTITY_KINDS, Entity, Extraction, PackRef};
 use crate::ident::{Region, region};
 use crate::normalize::normalize;
 use crate::pack::{Pack, embedded_packs};
@@ -132,12 +132,12 @@ impl RuleEngine {
 
     /// Runs every loaded rule over one document.
     pub fn extract(&self, doc: &Document<'_>) -> Extraction {
-        self.run(doc).0
+        self.run(doc, false).0
     }
 
     /// Extraction plus every hit and the normalized text, for `salwatch rules explain`.
     pub fn explain(&self, doc: &Document<'_>) -> Explanation {
-        let (extraction, hits, normalized) = self.run(doc);
+        let (extraction, hits, normalized) = self.run(doc, true);
         let hits = hits
             .into_iter()
             .map(|h| HitReport {
@@ -164,7 +164,13 @@ impl RuleEngine {
         }
     }
 
-    pub(crate) fn run(&self, doc: &Document<'_>) -> (Extraction, Vec<Hit>, String) {
+    /// Extracts one document. With `keep_hits` the hits keep their entities (for `explain`);
+    /// without, the entities move into the extraction (no copies).
+    pub(crate) fn run(
+        &self,
+        doc: &Document<'_>,
+        keep_hits: bool,
+    ) -> (Extraction, Vec<Hit>, String) {
         let text = doc.text;
         let mut hits: Vec<Hit> = Vec::new();
         let mut first_norm = String::new();
@@ -204,7 +210,7 @@ impl RuleEngine {
                 .then(a.rule.cmp(&b.rule))
         });
         let verdict = judge(&self.compiled, &hits);
-        let mut entities = merge_entities(&hits);
+        let mut entities = merge_entities(&mut hits, keep_hits);
         ammunition_calibers(&mut entities);
         let packs = self.packs();
         let extraction = Extraction {
@@ -226,17 +232,26 @@ impl RuleEngine {
 
 /// Entities in span order; of overlapping entities of one kind the longest (first) is kept,
 /// and one value is reported once per span.
-fn merge_entities(hits: &[Hit]) -> Vec<Entity> {
+fn merge_entities(hits: &mut [Hit], keep_hits: bool) -> Vec<Entity> {
     let mut out: Vec<Entity> = Vec::new();
-    let mut last_end: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // Indexed by the kind's place in ENTITY_KINDS (packs are refused with any other kind).
+    let mut last_end = [0usize; ENTITY_KINDS.len() + 1];
     for h in hits {
         let Some(e) = &h.entity else { continue };
-        let end = last_end.entry(e.kind.as_str()).or_insert(0);
+        let kind = ENTITY_KINDS
+            .iter()
+            .position(|k| *k == e.kind)
+            .unwrap_or(ENTITY_KINDS.len());
+        let end = &mut last_end[kind];
         if e.span[0] < *end {
             continue;
         }
         *end = e.span[1];
-        out.push(e.clone());
+        if keep_hits {
+            out.push(e.clone());
+        } else if let Some(e) = h.entity.take() {
+            out.push(e);
+        }
     }
     out
 }

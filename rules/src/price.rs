@@ -41,7 +41,13 @@ pub(crate) fn parse_amount(s: &str, decimals_likely: bool) -> Option<f64> {
 /// `350` for whole amounts, `0.05` otherwise.
 pub(crate) fn format_amount(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
+        if v.is_sign_positive() {
+            // A whole number below 1e15 is exact as an integer: the same digits as `{v:.0}`,
+            // without float formatting.
+            (v as u64).to_string()
+        } else {
+            format!("{v:.0}")
+        }
     } else {
         format!("{v}")
     }
@@ -65,5 +71,23 @@ mod tests {
         assert_eq!(parse_amount("", false), None);
         assert_eq!(format_amount(350.0), "350");
         assert_eq!(format_amount(0.05), "0.05");
+        for v in [
+            0.0_f64,
+            1.0,
+            350.0,
+            1200.0,
+            999_999_999_999_999.0,
+            -0.0,
+            -5.0,
+            1e15,
+            0.5,
+        ] {
+            let reference = if v.fract() == 0.0 && f64::abs(v) < 1e15 {
+                format!("{v:.0}")
+            } else {
+                format!("{v}")
+            };
+            assert_eq!(format_amount(v), reference, "{v}");
+        }
     }
 }

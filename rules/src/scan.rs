@@ -7,13 +7,14 @@ use std::ops::Range;
 
 use regex::Captures;
 
+use crate::boundary::ascii_boundaries_exact;
 use crate::compile::{Compiled, CompiledRule};
 use crate::extraction::Entity;
 use crate::ident::Region;
 use crate::normalize::Normalized;
 use crate::pack::Source;
 use crate::price::{format_amount, parse_amount};
-use crate::template::fill;
+use crate::template::Template;
 
 /// One rule hit: the rule, where (original and folded), and the entity it makes (none for cues).
 #[derive(Debug, Clone)]
@@ -132,14 +133,14 @@ pub(crate) fn scan(
             }
         }
     }
-    let folded_ascii = folded.is_ascii();
+    let folded_exact = ascii_boundaries_exact(folded);
     let maybe = c.folded_set.as_ref().map(|set| set.matches(folded));
     for (k, &ri) in c.whole_folded.iter().enumerate() {
         if maybe.as_ref().is_some_and(|m| !m.matched(k)) {
             continue;
         }
         let rule = &c.rules[ri];
-        for_each_match(rule, folded, folded_ascii, |caps| {
+        for_each_match(rule, folded, folded_exact, |caps| {
             push_caps(
                 ri,
                 rule,
@@ -152,14 +153,14 @@ pub(crate) fn scan(
             );
         });
     }
-    let original_ascii = original.is_ascii();
+    let original_exact = ascii_boundaries_exact(original);
     let maybe = c.original_set.as_ref().map(|set| set.matches(original));
     for (k, &ri) in c.whole_original.iter().enumerate() {
         if maybe.as_ref().is_some_and(|m| !m.matched(k)) {
             continue;
         }
         let rule = &c.rules[ri];
-        for_each_match(rule, original, original_ascii, |caps| {
+        for_each_match(rule, original, original_exact, |caps| {
             push_caps(ri, rule, caps, original, None, region, &mut seen, &mut hits);
         });
     }
@@ -169,7 +170,8 @@ pub(crate) fn scan(
 
 /// Calls `f` with every match of the rule's pattern over `hay`, exactly as `captures_iter`
 /// would yield them, but fast:
-/// - an ASCII haystack runs the ASCII-boundary variant (same matches there, DFA speed);
+/// - a haystack where ASCII and Unicode word boundaries agree runs the ASCII-boundary variant
+///   (same matches there, DFA speed);
 /// - otherwise the boundary-free variant finds each next candidate start (a real match starting
 ///   at `s` is also a relaxed match starting at `s`, so none starts before the candidate), and
 ///   the real pattern runs from there, over the whole haystack so its boundaries see the same
@@ -177,14 +179,14 @@ pub(crate) fn scan(
 fn for_each_match(
     rule: &CompiledRule,
     hay: &str,
-    hay_is_ascii: bool,
+    ascii_exact: bool,
     mut f: impl FnMut(&Captures<'_>),
 ) {
-    let Some(re) = rule.pick(hay_is_ascii) else {
+    let Some(re) = rule.pick(ascii_exact) else {
         return;
     };
     let relaxed = match &rule.relaxed {
-        Some(r) if !hay_is_ascii => r,
+        Some(r) if !ascii_exact => r,
         _ => {
             for caps in re.captures_iter(hay) {
                 f(&caps);
@@ -265,8 +267,8 @@ fn near_hit(
         we = ceil(text, we + 1);
     }
     let hay = &text[..we];
-    // A boundary at `ws` looks at the byte before it; one at `we` is the haystack's end.
-    let ascii = text.as_bytes()[ws.saturating_sub(1)..we].is_ascii();
+    // A boundary at `ws` looks at the character before it; one at `we` is the haystack's end.
+    let ascii = ascii_boundaries_exact(&text[floor(text, ws.saturating_sub(1))..we]);
     let Some(re) = rule.pick(ascii) else { return };
     let mut pos = ws;
     while pos <= we {
@@ -364,20 +366,15 @@ fn make_entity<'a>(
     get: &dyn Fn(&str) -> Option<&'a str>,
     base: &str,
 ) -> Entity {
-    let field = |name: &str| {
-        rule.spec
-            .fields
-            .get(name)
-            .map(|t| fill(t, get))
-            .filter(|s| !s.is_empty())
-    };
-    let mut normalized = field("normalized").unwrap_or_else(|| base.to_owned());
+    let field = |t: &Option<Template>| t.as_ref().map(|t| t.fill(get)).filter(|s| !s.is_empty());
+    let f = &rule.fields;
+    let mut normalized = field(&f.normalized).unwrap_or_else(|| base.to_owned());
     let mut amount = None;
     let mut currency = None;
     if rule.spec.kind == "price" {
-        currency = field("currency");
+        currency = field(&f.currency);
         let crypto = matches!(currency.as_deref(), Some("BTC" | "XMR" | "ETH" | "LTC"));
-        amount = field("amount").and_then(|a| parse_amount(&a, crypto));
+        amount = field(&f.amount).and_then(|a| parse_amount(&a, crypto));
         if let (Some(a), Some(cur)) = (amount, &currency) {
             normalized = format!("{} {cur}", format_amount(a));
         }
@@ -388,8 +385,8 @@ fn make_entity<'a>(
         normalized,
         span: [span.start, span.end],
         rule: rule.spec.id.clone(),
-        make: field("make"),
-        model: field("model"),
+        make: field(&f.make),
+        model: field(&f.model),
         amount,
         currency,
     }

@@ -1,37 +1,123 @@
 //! Field templates: `Glock {model}`, `{model:compact:upper}`; `{0}` is the whole match.
+//!
+//! A template is parsed once when its pack is compiled ([`Template::parse`]) and filled for every
+//! entity the rule makes, so filling is the hot part: it writes into one string and only falls
+//! back to the general whitespace collapse when the filled text needs it.
 
-/// Fills `template` from `get(name)` (a capture group's folded text, or `None`).
-pub(crate) fn fill<'a>(template: &str, get: impl Fn(&str) -> Option<&'a str>) -> String {
-    let mut out = String::with_capacity(template.len() + 8);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            out.push_str(&rest[open..]);
-            rest = "";
-            break;
-        };
-        let inner = &rest[open + 1..open + close];
-        let mut parts = inner.split(':');
-        let name = parts.next().unwrap_or_default();
-        let mut value = get(name).unwrap_or_default().to_owned();
-        for op in parts {
-            value = match op {
-                "upper" => value.to_uppercase(),
-                "lower" => value.to_lowercase(),
-                "compact" => value
-                    .chars()
-                    .filter(|c| !c.is_whitespace() && *c != '-' && *c != '.')
-                    .collect(),
-                "title" => title(&value),
-                _ => value,
+/// A transformation applied to a filled-in value, in the order written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Upper,
+    Lower,
+    Compact,
+    Title,
+    /// An unknown name: leaves the value as it is (packs are checked by `rules lint`).
+    Keep,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Literal(String),
+    Field { name: String, ops: Vec<Op> },
+}
+
+/// A parsed field template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Template {
+    parts: Vec<Part>,
+}
+
+impl Template {
+    /// Parses `{name}` / `{name:op:op}` placeholders; an unclosed `{` is literal text.
+    pub(crate) fn parse(template: &str) -> Self {
+        let mut parts = Vec::new();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                break;
             };
+            if open > 0 {
+                parts.push(Part::Literal(rest[..open].to_owned()));
+            }
+            let mut pieces = rest[open + 1..open + close].split(':');
+            let name = pieces.next().unwrap_or_default().to_owned();
+            let ops = pieces
+                .map(|op| match op {
+                    "upper" => Op::Upper,
+                    "lower" => Op::Lower,
+                    "compact" => Op::Compact,
+                    "title" => Op::Title,
+                    _ => Op::Keep,
+                })
+                .collect();
+            parts.push(Part::Field { name, ops });
+            rest = &rest[open + close + 1..];
         }
-        out.push_str(&value);
-        rest = &rest[open + close + 1..];
+        if !rest.is_empty() {
+            parts.push(Part::Literal(rest.to_owned()));
+        }
+        Self { parts }
     }
-    out.push_str(rest);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+
+    /// Fills the template from `get(name)` (a capture group's text, or `None`); whitespace runs
+    /// collapse to one space and the ends are trimmed.
+    pub(crate) fn fill<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(s) => out.push_str(s),
+                Part::Field { name, ops } => {
+                    let value = get(name).unwrap_or_default();
+                    if ops.is_empty() {
+                        out.push_str(value);
+                    } else {
+                        out.push_str(&apply(value, ops));
+                    }
+                }
+            }
+        }
+        if needs_collapse(&out) {
+            out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        }
+        out
+    }
+}
+
+fn apply(value: &str, ops: &[Op]) -> String {
+    let mut value = value.to_owned();
+    for op in ops {
+        value = match op {
+            Op::Upper => value.to_uppercase(),
+            Op::Lower => value.to_lowercase(),
+            Op::Compact => value
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '-' && *c != '.')
+                .collect(),
+            Op::Title => title(&value),
+            Op::Keep => value,
+        };
+    }
+    value
+}
+
+/// True unless `s` is already what `split_whitespace` + `join(" ")` would make of it: no
+/// whitespace at either end, and only single ASCII spaces inside.
+fn needs_collapse(s: &str) -> bool {
+    if !s.is_ascii() {
+        return s.chars().any(char::is_whitespace);
+    }
+    let b = s.as_bytes();
+    let ws = |c: u8| c.is_ascii_whitespace() || c == 0x0b;
+    if b.first().is_some_and(|&c| ws(c)) || b.last().is_some_and(|&c| ws(c)) {
+        return true;
+    }
+    b.windows(2).any(|w| ws(w[0]) && ws(w[1])) || b.iter().any(|&c| ws(c) && c != b' ')
+}
+
+/// Fills `template` once (parse and fill); the engine keeps parsed templates instead.
+#[cfg(test)]
+pub(crate) fn fill<'a>(template: &str, get: impl Fn(&str) -> Option<&'a str>) -> String {
+    Template::parse(template).fill(get)
 }
 
 fn title(s: &str) -> String {
@@ -49,7 +135,42 @@ fn title(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::fill;
+
+    /// The straightforward fill the parsed template must equal.
+    fn reference<'a>(template: &str, get: impl Fn(&str) -> Option<&'a str>) -> String {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find('}') else {
+                out.push_str(&rest[open..]);
+                rest = "";
+                break;
+            };
+            let mut parts = rest[open + 1..open + close].split(':');
+            let name = parts.next().unwrap_or_default();
+            let mut value = get(name).unwrap_or_default().to_owned();
+            for op in parts {
+                value = match op {
+                    "upper" => value.to_uppercase(),
+                    "lower" => value.to_lowercase(),
+                    "compact" => value
+                        .chars()
+                        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '.')
+                        .collect(),
+                    "title" => super::title(&value),
+                    _ => value,
+                };
+            }
+            out.push_str(&value);
+            rest = &rest[open + close + 1..];
+        }
+        out.push_str(rest);
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
 
     #[test]
     fn templates() {
@@ -64,5 +185,17 @@ mod tests {
         );
         assert_eq!(fill("Glock {missing}", get), "Glock");
         assert_eq!(fill("plain", get), "plain");
+        assert_eq!(fill("  a\t{make}  b {", get), "a zastava b {");
+    }
+
+    proptest! {
+        #[test]
+        fn parsed_fill_equals_reference(
+            template in "[a-z {}:\\t\u{a0}]{0,24}",
+            value in "[a-zA-Z .\\-\u{a0}\\t]{0,12}",
+        ) {
+            let get = |n: &str| (!n.is_empty()).then_some(value.as_str());
+            prop_assert_eq!(fill(&template, get), reference(&template, get));
+        }
     }
 }

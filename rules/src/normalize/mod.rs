@@ -66,6 +66,11 @@ struct Unit {
     class: Class,
     out_start: u32,
     out_len: u32,
+    /// First character of the output (a space when there is none): read by every word-level
+    /// pass, so kept here rather than decoded from the arena each time.
+    first: char,
+    /// A run of two or more ASCII letters folded as one unit (see `fold_chars`).
+    run: bool,
 }
 
 /// Working state: units and the arena holding their folded output.
@@ -84,14 +89,16 @@ impl Folder {
     }
 
     fn first(&self, i: usize) -> char {
-        self.out(&self.units[i]).chars().next().unwrap_or(' ')
+        self.units[i].first
     }
 
     fn set_out(&mut self, i: usize, s: &str) {
         let start = off(self.arena.len());
         self.arena.push_str(s);
-        self.units[i].out_start = start;
-        self.units[i].out_len = off(s.len());
+        let u = &mut self.units[i];
+        u.out_start = start;
+        u.out_len = off(s.len());
+        u.first = s.chars().next().unwrap_or(' ');
     }
 
     fn push_unit(&mut self, start: usize, end: usize, class: Class, out: &str) {
@@ -103,82 +110,156 @@ impl Folder {
             class,
             out_start,
             out_len: off(out.len()),
+            first: out.chars().next().unwrap_or(' '),
+            run: false,
+        });
+    }
+
+    /// A character folding to one character (`out`), without going through a `&str`.
+    fn push_char(&mut self, start: usize, end: usize, class: Class, out: char) {
+        let out_start = off(self.arena.len());
+        self.arena.push(out);
+        self.units.push(Unit {
+            start: off(start),
+            end: off(end),
+            class,
+            out_start,
+            out_len: off(out.len_utf8()),
+            first: out,
+            run: false,
+        });
+    }
+
+    /// An ASCII character folding to one ASCII character (`out`).
+    fn push_ascii(&mut self, start: usize, class: Class, out: char) {
+        let out_start = off(self.arena.len());
+        self.arena.push(out);
+        self.units.push(Unit {
+            start: off(start),
+            end: off(start + 1),
+            class,
+            out_start,
+            out_len: 1,
+            first: out,
+            run: false,
         });
     }
 
     /// Step 1: fold every character on its own.
+    ///
+    /// Two or more ASCII letters in a row become one `run` unit: every word-level pass treats
+    /// such a unit exactly as it treated its letters one by one (a letter with letter
+    /// neighbours: never a single, never leetspeak or Cyrillic), and `emit` gives each of its
+    /// bytes its own original offset. Most text is such runs, so most units are too.
     fn fold_chars(&mut self, text: &str) {
-        for (i, c) in text.char_indices() {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i].is_ascii_alphabetic() {
+                let len = bytes[i..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphabetic())
+                    .unwrap_or(bytes.len() - i);
+                if len >= 2 {
+                    self.push_run(i, &text[i..i + len]);
+                    i += len;
+                    continue;
+                }
+            }
+            let c = text[i..].chars().next().unwrap_or('\0');
             let end = i + c.len_utf8();
-            if c.is_ascii() {
-                let (class, out) = match c {
-                    'A'..='Z' | 'a'..='z' => (Class::Letter, c.to_ascii_lowercase()),
-                    '0'..='9' => (Class::Digit, c),
-                    '@' | '$' => (Class::LeetSym, c),
-                    '\n' => (Class::Space, '\n'),
-                    _ if c.is_ascii_whitespace() || c.is_ascii_control() => (Class::Space, ' '),
-                    _ => (Class::Punct, c),
-                };
-                let mut buf = [0u8; 4];
-                self.push_unit(i, end, class, out.encode_utf8(&mut buf));
-                continue;
-            }
-            if matches!(c, '\u{0410}'..='\u{044F}') && !matches!(c, 'Й' | 'й') {
-                // Basic Cyrillic letters (but Й/й, which decompose): no decomposition, simple
-                // lower case; the general path below gives the same unit, slower.
-                let lower = if c <= 'Я' {
-                    char::from_u32(c as u32 + 0x20).unwrap_or(c)
-                } else {
-                    c
-                };
-                let mut buf = [0u8; 4];
-                self.push_unit(i, end, Class::Cyrillic, lower.encode_utf8(&mut buf));
-                continue;
-            }
-            if chars::is_invisible(c) {
-                continue;
-            }
-            if is_combining_mark(c) {
-                if let Some(last) = self.units.last_mut() {
-                    last.end = off(end);
-                }
-                continue;
-            }
-            if c.is_whitespace() || c.is_control() {
-                let out = if matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
-                    "\n"
-                } else {
-                    " "
-                };
-                self.push_unit(i, end, Class::Space, out);
-                continue;
-            }
-            if matches!(c, 'ѓ' | 'Ѓ' | 'ќ' | 'Ќ') {
-                // Macedonian letters whose decomposition (г/к + acute) would lose them.
-                let lower = if matches!(c, 'ѓ' | 'Ѓ') { "ѓ" } else { "ќ" };
-                self.push_unit(i, end, Class::Cyrillic, lower);
-                continue;
-            }
-            let out_start = self.arena.len();
-            let arena = &mut self.arena;
-            decompose_compatible(c, |d| {
-                for l in d.to_lowercase() {
-                    decompose_compatible(l, |e| fold_one(e, arena));
-                }
-            });
-            let out = &self.arena[out_start..];
-            let class = match out.chars().next() {
-                None => Class::Drop,
-                Some(f) => classify(f),
-            };
-            self.units.push(Unit {
-                start: off(i),
-                end: off(end),
-                class,
-                out_start: off(out_start),
-                out_len: off(self.arena.len() - out_start),
-            });
+            self.fold_char(i, c, end);
+            i = end;
         }
+    }
+
+    /// A run of ASCII letters (`run` unit, lower-cased).
+    fn push_run(&mut self, start: usize, letters: &str) {
+        let out_start = off(self.arena.len());
+        self.arena
+            .extend(letters.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        self.units.push(Unit {
+            start: off(start),
+            end: off(start + letters.len()),
+            class: Class::Letter,
+            out_start,
+            out_len: off(letters.len()),
+            first: char::from(letters.as_bytes()[0].to_ascii_lowercase()),
+            run: true,
+        });
+    }
+
+    /// One character on its own (`i..end` in the original).
+    fn fold_char(&mut self, i: usize, c: char, end: usize) {
+        if c.is_ascii() {
+            let (class, out) = match c {
+                'A'..='Z' | 'a'..='z' => (Class::Letter, c.to_ascii_lowercase()),
+                '0'..='9' => (Class::Digit, c),
+                '@' | '$' => (Class::LeetSym, c),
+                '\n' => (Class::Space, '\n'),
+                _ if c.is_ascii_whitespace() || c.is_ascii_control() => (Class::Space, ' '),
+                _ => (Class::Punct, c),
+            };
+            self.push_ascii(i, class, out);
+            return;
+        }
+        if matches!(c, '\u{0410}'..='\u{044F}') && !matches!(c, 'Й' | 'й') {
+            // Basic Cyrillic letters (but Й/й, which decompose): no decomposition, simple
+            // lower case; the general path below gives the same unit, slower.
+            let lower = if c <= 'Я' {
+                char::from_u32(c as u32 + 0x20).unwrap_or(c)
+            } else {
+                c
+            };
+            self.push_char(i, end, Class::Cyrillic, lower);
+            return;
+        }
+        if chars::is_invisible(c) {
+            return;
+        }
+        if is_combining_mark(c) {
+            if let Some(last) = self.units.last_mut() {
+                last.end = off(end);
+            }
+            return;
+        }
+        if c.is_whitespace() || c.is_control() {
+            let out = if matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
+                "\n"
+            } else {
+                " "
+            };
+            self.push_unit(i, end, Class::Space, out);
+            return;
+        }
+        if matches!(c, 'ѓ' | 'Ѓ' | 'ќ' | 'Ќ') {
+            // Macedonian letters whose decomposition (г/к + acute) would lose them.
+            let lower = if matches!(c, 'ѓ' | 'Ѓ') { "ѓ" } else { "ќ" };
+            self.push_unit(i, end, Class::Cyrillic, lower);
+            return;
+        }
+        let out_start = self.arena.len();
+        let arena = &mut self.arena;
+        decompose_compatible(c, |d| {
+            for l in d.to_lowercase() {
+                decompose_compatible(l, |e| fold_one(e, arena));
+            }
+        });
+        let out = &self.arena[out_start..];
+        let first = out.chars().next();
+        let class = match first {
+            None => Class::Drop,
+            Some(f) => classify(f),
+        };
+        self.units.push(Unit {
+            start: off(i),
+            end: off(end),
+            class,
+            out_start: off(out_start),
+            out_len: off(self.arena.len() - out_start),
+            first: first.unwrap_or(' '),
+            run: false,
+        });
     }
 
     fn wordish(&self, i: usize) -> bool {
@@ -189,7 +270,8 @@ impl Folder {
     }
 
     fn single(&self, i: usize) -> bool {
-        self.wordish(i)
+        !self.units[i].run
+            && self.wordish(i)
             && (i == 0 || !self.wordish(i - 1))
             && (i + 1 == self.units.len() || !self.wordish(i + 1))
     }
@@ -290,10 +372,17 @@ impl Folder {
         let mut i = 0;
         while i < n {
             word.clear();
+            // A word of Latin letters only is left as it is by `fold_word` (no edge symbols, no
+            // Cyrillic, no leetspeak): most words, so they skip it.
+            let mut plain = true;
             while i < n {
                 match self.units[i].class {
                     Class::Drop => {}
-                    Class::Letter | Class::Cyrillic | Class::Digit | Class::LeetSym => word.push(i),
+                    Class::Letter => word.push(i),
+                    Class::Cyrillic | Class::Digit | Class::LeetSym => {
+                        plain = false;
+                        word.push(i);
+                    }
                     _ => break,
                 }
                 i += 1;
@@ -302,7 +391,9 @@ impl Folder {
                 i += 1;
                 continue;
             }
-            self.fold_word(&mut word);
+            if !plain {
+                self.fold_word(&mut word);
+            }
         }
     }
 
@@ -423,11 +514,24 @@ impl Folder {
                 i = j;
                 continue;
             }
-            let out = self.out(&u);
-            text.push_str(out);
-            for _ in 0..out.len() {
+            if u.run {
+                // Each letter of a run maps onto its own byte; the last one also covers any
+                // combining marks after it (`u.end`).
+                text.push_str(self.out(&u));
+                let len = u.out_len;
+                starts.extend(u.start..u.start + len);
+                ends.extend(u.start + 1..u.start + len);
+                ends.push(u.end);
+            } else if u.out_len == 1 {
+                // One ASCII byte (the common case): no slice copy.
+                text.push(u.first);
                 starts.push(u.start);
                 ends.push(u.end);
+            } else {
+                let out = self.out(&u);
+                text.push_str(out);
+                starts.extend(std::iter::repeat_n(u.start, out.len()));
+                ends.extend(std::iter::repeat_n(u.end, out.len()));
             }
             i += 1;
         }

@@ -22,7 +22,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let norm = normalize(text);
     let folded = norm.text.as_str();
     let mut tokens = Vec::new();
-    for range in word_ranges(folded) {
+    for range in words(folded) {
         let word = &folded[range.clone()];
         let canonical = vocabulary_canonical(word).unwrap_or(word);
         tokens.push(Token {
@@ -38,31 +38,71 @@ pub fn vocabulary_canonical(folded_word: &str) -> Option<&'static str> {
     vocab::default_vocabulary().canonical(folded_word)
 }
 
-/// Byte ranges of the words of folded text.
-pub(crate) fn word_ranges(folded: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut prev_digit = false;
-    let mut iter = folded.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        if c.is_alphanumeric() {
-            if start.is_none() {
-                start = Some(i);
+/// The words of folded text, lazily: a word is a run of alphanumeric characters, and a `.` or
+/// `,` between two ASCII digits stays inside it (`7.62x39`).
+pub(crate) fn words(folded: &str) -> Words<'_> {
+    Words {
+        text: folded,
+        pos: 0,
+    }
+}
+
+/// Iterator of [`words`].
+pub(crate) struct Words<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Words<'_> {
+    /// Whether the character at byte `i` (a char boundary) is alphanumeric, and its length;
+    /// ASCII without decoding.
+    #[inline(always)]
+    fn alnum_at(&self, i: usize) -> (bool, char, usize) {
+        let b = self.text.as_bytes()[i];
+        if b < 0x80 {
+            return (b.is_ascii_alphanumeric(), char::from(b), 1);
+        }
+        let c = self.text[i..].chars().next().unwrap_or('\0');
+        (c.is_alphanumeric(), c, c.len_utf8())
+    }
+}
+
+impl Iterator for Words<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let bytes = self.text.as_bytes();
+        let len = bytes.len();
+        // Skip to the next word character.
+        loop {
+            if self.pos >= len {
+                return None;
             }
-            prev_digit = c.is_ascii_digit();
-            continue;
+            let (alnum, _, n) = self.alnum_at(self.pos);
+            if alnum {
+                break;
+            }
+            self.pos += n;
         }
-        let next_digit = iter.peek().is_some_and(|&(_, n)| n.is_ascii_digit());
-        if start.is_some() && prev_digit && next_digit && matches!(c, '.' | ',') {
-            continue;
+        let start = self.pos;
+        let mut prev_digit = false;
+        while self.pos < len {
+            let (alnum, c, n) = self.alnum_at(self.pos);
+            if alnum {
+                prev_digit = c.is_ascii_digit();
+                self.pos += n;
+                continue;
+            }
+            let next_digit = bytes.get(self.pos + n).is_some_and(u8::is_ascii_digit);
+            if prev_digit && next_digit && matches!(c, '.' | ',') {
+                self.pos += n;
+                prev_digit = false;
+                continue;
+            }
+            let end = self.pos;
+            self.pos += n;
+            return Some(start..end);
         }
-        if let Some(s) = start.take() {
-            out.push(s..i);
-        }
-        prev_digit = false;
+        Some(start..len)
     }
-    if let Some(s) = start {
-        out.push(s..folded.len());
-    }
-    out
 }
