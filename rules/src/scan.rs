@@ -89,8 +89,8 @@ pub(crate) fn scan(
     region: Option<Region>,
 ) -> Vec<Hit> {
     let folded = norm.text.as_str();
-    let mut hits = Vec::new();
-    let mut seen = Seen::default();
+    let mut hits = Vec::with_capacity(32);
+    let mut seen = Seen::with_capacity_and_hasher(32, Default::default());
     if let Some(ac) = &c.automaton {
         for m in ac.find_overlapping_iter(folded) {
             let (s, e) = (m.start(), m.end());

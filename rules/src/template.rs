@@ -62,7 +62,7 @@ impl Template {
     /// Fills the template from `get(name)` (a capture group's text, or `None`); whitespace runs
     /// collapse to one space and the ends are trimmed.
     pub(crate) fn fill<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(32);
         for part in &self.parts {
             match part {
                 Part::Literal(s) => out.push_str(s),
