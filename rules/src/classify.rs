@@ -1,7 +1,7 @@
 //! Document-level judgement from rule hits: language, relevance score, categories, flags,
 //! EU Firearms Directive category with its reason.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use crate::compile::{Compiled, OBJECT_KINDS};
 use crate::ident::{Region, region};
@@ -119,15 +119,16 @@ pub(crate) struct Verdict {
 /// Scores hits: each rule counts once with its weight (identifier weights capped at 0.2 in
 /// total); score = 1 − e^(−sum); relevant when a sale object was found and score ≥ 0.5.
 pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
-    let mut counted = HashSet::new();
+    // Borrowed from the rules until the end: each rule counts once, strings are copied once.
+    let mut counted = vec![false; c.rules.len()];
     let (mut sum, mut ids) = (0f32, 0f32);
     let mut has_object = false;
-    let mut flags = BTreeSet::new();
-    let mut categories = BTreeSet::new();
-    let mut eu: Vec<(u8, String, Option<String>)> = Vec::new();
+    let mut flags: BTreeSet<&str> = BTreeSet::new();
+    let mut categories: BTreeSet<&str> = BTreeSet::new();
+    let mut eu: Vec<(u8, &str, Option<&str>)> = Vec::new();
     for h in hits {
         let r = &c.rules[h.rule];
-        if !counted.insert(h.rule) {
+        if std::mem::replace(&mut counted[h.rule], true) {
             continue;
         }
         let kind = r.spec.kind.as_str();
@@ -149,9 +150,9 @@ pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
         } else {
             ids += r.weight;
         }
-        flags.extend(r.spec.flags.iter().cloned());
+        flags.extend(r.spec.flags.iter().map(String::as_str));
         if r.weight >= 0.0 {
-            categories.extend(r.spec.categories.iter().cloned());
+            categories.extend(r.spec.categories.iter().map(String::as_str));
             if let Some(cat) = &r.spec.eu_category {
                 let rank = match cat.as_str() {
                     "A" => 0,
@@ -159,7 +160,7 @@ pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
                     "C" => 2,
                     _ => 3,
                 };
-                eu.push((rank, cat.clone(), r.spec.eu_reason.clone()));
+                eu.push((rank, cat.as_str(), r.spec.eu_reason.as_deref()));
             }
         }
     }
@@ -168,7 +169,7 @@ pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
     let score = (score * 1000.0).round() / 1000.0;
     let relevant = has_object && score >= RELEVANT_AT;
     let flags: Vec<String> = {
-        let mut f: Vec<String> = flags.into_iter().collect();
+        let mut f: Vec<String> = flags.into_iter().map(str::to_owned).collect();
         f.sort_by_key(|x| FLAG_ORDER.iter().position(|o| o == x).unwrap_or(usize::MAX));
         f
     };
@@ -181,17 +182,16 @@ pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
         };
     }
     if flags.iter().any(|f| f == "converted") && categories.contains("alarm_weapon") {
-        categories.insert("firearm/pistol".to_owned());
+        categories.insert("firearm/pistol");
     }
     eu.sort_by_key(|e| e.0);
     let (mut eu_category, mut eu_reason) = match eu.first() {
         Some((_, cat, reason)) => (
-            Some(cat.clone()),
-            Some(
-                reason
-                    .clone()
-                    .unwrap_or_else(|| format!("category {cat} suggested by the matched rules")),
-            ),
+            Some((*cat).to_owned()),
+            Some(reason.map_or_else(
+                || format!("category {cat} suggested by the matched rules"),
+                str::to_owned,
+            )),
         ),
         None => (None, None),
     };
@@ -207,7 +207,7 @@ pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
     Verdict {
         relevant,
         score,
-        categories: categories.into_iter().collect(),
+        categories: categories.into_iter().map(str::to_owned).collect(),
         eu_category,
         eu_reason,
         flags,

@@ -57,8 +57,19 @@ pub(crate) struct FieldTemplates {
 }
 
 impl FieldTemplates {
-    fn new(spec: &RuleSpec) -> Self {
-        let get = |name: &str| spec.fields.get(name).map(|t| Template::parse(t));
+    fn new(spec: &RuleSpec, regex: Option<&Regex>) -> Self {
+        let index_of = |name: &str| {
+            regex?
+                .capture_names()
+                .position(|n| n == Some(name))
+        };
+        let get = |name: &str| {
+            spec.fields.get(name).map(|t| {
+                let mut t = Template::parse(t);
+                t.resolve(index_of);
+                t
+            })
+        };
         Self {
             normalized: get("normalized"),
             make: get("make"),
@@ -286,7 +297,7 @@ impl Compiled {
             let weight = spec.weight.unwrap_or_else(|| default_weight(&spec.kind));
             let window = spec.window.unwrap_or([48, 48]);
             rules.push(CompiledRule {
-                fields: FieldTemplates::new(&spec),
+                fields: FieldTemplates::new(&spec, regex.as_ref()),
                 spec,
                 regex,
                 ascii,

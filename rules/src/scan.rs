@@ -233,7 +233,7 @@ fn literal_hit(
     let span = norm.original_range(f.clone());
     let matched = &norm.text[f.clone()];
     let entity = (!rule.is_cue()).then(|| {
-        let get = |n: &str| (n == "0").then_some(matched);
+        let get = |n: &str, _: Option<usize>| (n == "0").then_some(matched);
         make_entity(rule, &original[span.clone()], span.clone(), &get, matched)
     });
     Hit {
@@ -319,11 +319,11 @@ fn push_caps(
         _ => (m.range(), None),
     };
     let value = &original[span.clone()];
-    let get = |n: &str| {
+    let get = |n: &str, group: Option<usize>| {
         if n == "0" {
             Some(m.as_str())
         } else {
-            caps.name(n).map(|g| g.as_str())
+            group.and_then(|g| caps.get(g)).map(|g| g.as_str())
         }
     };
     let entity = if rule.is_cue() {
@@ -363,7 +363,7 @@ fn make_entity<'a>(
     rule: &CompiledRule,
     value: &str,
     span: Range<usize>,
-    get: &dyn Fn(&str) -> Option<&'a str>,
+    get: &dyn Fn(&str, Option<usize>) -> Option<&'a str>,
     base: &str,
 ) -> Entity {
     let field = |t: &Option<Template>| t.as_ref().map(|t| t.fill(get)).filter(|s| !s.is_empty());

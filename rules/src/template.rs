@@ -18,7 +18,12 @@ enum Op {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Literal(String),
-    Field { name: String, ops: Vec<Op> },
+    /// `group` is the capture-group index of `name` in the rule's pattern, resolved once.
+    Field {
+        name: String,
+        group: Option<usize>,
+        ops: Vec<Op>,
+    },
 }
 
 /// A parsed field template.
@@ -50,7 +55,11 @@ impl Template {
                     _ => Op::Keep,
                 })
                 .collect();
-            parts.push(Part::Field { name, ops });
+            parts.push(Part::Field {
+                name,
+                group: None,
+                ops,
+            });
             rest = &rest[open + close + 1..];
         }
         if !rest.is_empty() {
@@ -59,15 +68,25 @@ impl Template {
         Self { parts }
     }
 
-    /// Fills the template from `get(name)` (a capture group's text, or `None`); whitespace runs
-    /// collapse to one space and the ends are trimmed.
-    pub(crate) fn fill<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> String {
+    /// Resolves each placeholder's capture-group index with `index_of(name)`, so that filling
+    /// needs no lookup by name.
+    pub(crate) fn resolve(&mut self, index_of: impl Fn(&str) -> Option<usize>) {
+        for part in &mut self.parts {
+            if let Part::Field { name, group, .. } = part {
+                *group = index_of(name);
+            }
+        }
+    }
+
+    /// Fills the template from `get(name, group)` (a capture group's text, or `None`; `group`
+    /// as resolved); whitespace runs collapse to one space and the ends are trimmed.
+    pub(crate) fn fill<'a>(&self, get: impl Fn(&str, Option<usize>) -> Option<&'a str>) -> String {
         let mut out = String::with_capacity(32);
         for part in &self.parts {
             match part {
                 Part::Literal(s) => out.push_str(s),
-                Part::Field { name, ops } => {
-                    let value = get(name).unwrap_or_default();
+                Part::Field { name, group, ops } => {
+                    let value = get(name, *group).unwrap_or_default();
                     if ops.is_empty() {
                         out.push_str(value);
                     } else {
@@ -117,7 +136,7 @@ fn needs_collapse(s: &str) -> bool {
 /// Fills `template` once (parse and fill); the engine keeps parsed templates instead.
 #[cfg(test)]
 pub(crate) fn fill<'a>(template: &str, get: impl Fn(&str) -> Option<&'a str>) -> String {
-    Template::parse(template).fill(get)
+    Template::parse(template).fill(|name, _| get(name))
 }
 
 fn title(s: &str) -> String {
