@@ -72,7 +72,7 @@ fn macedonian_glock_ad() {
         x.rule_pack,
         PackRef {
             id: "salw-core".into(),
-            version: "2026.11.0".into()
+            version: "2026.11.1".into()
         }
     );
     // Region from the language when the site gives none.
