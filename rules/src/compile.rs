@@ -58,11 +58,7 @@ pub(crate) struct FieldTemplates {
 
 impl FieldTemplates {
     fn new(spec: &RuleSpec, regex: Option<&Regex>) -> Self {
-        let index_of = |name: &str| {
-            regex?
-                .capture_names()
-                .position(|n| n == Some(name))
-        };
+        let index_of = |name: &str| regex?.capture_names().position(|n| n == Some(name));
         let get = |name: &str| {
             spec.fields.get(name).map(|t| {
                 let mut t = Template::parse(t);
