@@ -44,6 +44,9 @@ pub(crate) struct CompiledRule {
     pub window: [usize; 2],
     /// The `fields` templates, parsed once.
     pub fields: FieldTemplates,
+    /// Whether a match needs its capture groups (`group`, or a template naming one); if not,
+    /// matches are found without running a capture engine.
+    pub needs_groups: bool,
 }
 
 /// A rule's field templates (`fields` in the pack), parsed once at compile time.
@@ -57,6 +60,19 @@ pub(crate) struct FieldTemplates {
 }
 
 impl FieldTemplates {
+    fn read_groups(&self) -> bool {
+        [
+            &self.normalized,
+            &self.make,
+            &self.model,
+            &self.amount,
+            &self.currency,
+        ]
+        .into_iter()
+        .flatten()
+        .any(Template::reads_groups)
+    }
+
     fn new(spec: &RuleSpec, regex: Option<&Regex>) -> Self {
         let index_of = |name: &str| regex?.capture_names().position(|n| n == Some(name));
         let get = |name: &str| {
@@ -292,8 +308,10 @@ impl Compiled {
             }
             let weight = spec.weight.unwrap_or_else(|| default_weight(&spec.kind));
             let window = spec.window.unwrap_or([48, 48]);
+            let fields = FieldTemplates::new(&spec, regex.as_ref());
             rules.push(CompiledRule {
-                fields: FieldTemplates::new(&spec, regex.as_ref()),
+                needs_groups: spec.group.is_some() || fields.read_groups(),
+                fields,
                 spec,
                 regex,
                 ascii,

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
-use regex::Captures;
+use regex::{Captures, Match, Regex};
 
 use crate::boundary::ascii_boundaries_exact;
 use crate::compile::{Compiled, CompiledRule};
@@ -23,6 +23,45 @@ pub(crate) struct Hit {
     pub span: Range<usize>,
     pub folded: Option<Range<usize>>,
     pub entity: Option<Entity>,
+}
+
+/// One match of a rule's pattern: with its capture groups when the rule reads them, else the
+/// whole match alone (found by the DFA, without running a capture engine).
+enum Found<'h> {
+    Groups(Captures<'h>),
+    Whole(Match<'h>),
+}
+
+impl<'h> Found<'h> {
+    /// The next match of `re` at or after `start` in `hay`, with groups only if `groups`.
+    fn at(re: &Regex, hay: &'h str, start: usize, groups: bool) -> Option<Self> {
+        if groups {
+            re.captures_at(hay, start).map(Self::Groups)
+        } else {
+            re.find_at(hay, start).map(Self::Whole)
+        }
+    }
+
+    fn whole(&self) -> Option<Match<'h>> {
+        match self {
+            Self::Groups(c) => c.get(0),
+            Self::Whole(m) => Some(*m),
+        }
+    }
+
+    fn get(&self, group: usize) -> Option<Match<'h>> {
+        match self {
+            Self::Groups(c) => c.get(group),
+            Self::Whole(m) => (group == 0).then_some(*m),
+        }
+    }
+
+    fn name(&self, name: &str) -> Option<Match<'h>> {
+        match self {
+            Self::Groups(c) => c.name(name),
+            Self::Whole(_) => None,
+        }
+    }
 }
 
 /// Hits already made, by (rule, start, end): only inserted into, never iterated.
@@ -180,16 +219,23 @@ fn for_each_match(
     rule: &CompiledRule,
     hay: &str,
     ascii_exact: bool,
-    mut f: impl FnMut(&Captures<'_>),
+    mut f: impl FnMut(&Found<'_>),
 ) {
     let Some(re) = rule.pick(ascii_exact) else {
         return;
     };
+    let groups = rule.needs_groups;
     let relaxed = match &rule.relaxed {
         Some(r) if !ascii_exact => r,
         _ => {
-            for caps in re.captures_iter(hay) {
-                f(&caps);
+            if groups {
+                for caps in re.captures_iter(hay) {
+                    f(&Found::Groups(caps));
+                }
+            } else {
+                for m in re.find_iter(hay) {
+                    f(&Found::Whole(m));
+                }
             }
             return;
         }
@@ -200,23 +246,23 @@ fn for_each_match(
         let Some(cand) = relaxed.find_at(hay, pos) else {
             return;
         };
-        let Some(caps) = re.captures_at(hay, cand.start()) else {
+        let Some(found) = Found::at(re, hay, cand.start(), groups) else {
             return;
         };
-        let Some(m) = caps.get(0) else { return };
+        let Some(m) = found.whole() else { return };
         if m.is_empty() {
             // As the iterator does: an empty match at the previous match's end is skipped,
             // and the search moves on by one character.
             let next = ceil(hay, m.end() + 1);
             if last_end != Some(m.end()) {
-                f(&caps);
+                f(&found);
             }
             if next <= m.end() {
                 return;
             }
             pos = next;
         } else {
-            f(&caps);
+            f(&found);
             pos = m.end();
         }
         last_end = Some(m.end());
@@ -272,15 +318,15 @@ fn near_hit(
     let Some(re) = rule.pick(ascii) else { return };
     let mut pos = ws;
     while pos <= we {
-        let Some(caps) = re.captures_at(hay, pos) else {
+        let Some(found) = Found::at(re, hay, pos, rule.needs_groups) else {
             break;
         };
-        let Some(m) = caps.get(0) else { break };
+        let Some(m) = found.whole() else { break };
         if m.start() >= hit.end {
             break;
         }
         if m.end() > hit.start {
-            push_caps(ri, rule, &caps, original, Some(norm), region, seen, hits);
+            push_caps(ri, rule, &found, original, Some(norm), region, seen, hits);
         }
         pos = if m.end() > m.start() {
             m.end()
@@ -297,7 +343,7 @@ fn near_hit(
 fn push_caps(
     ri: usize,
     rule: &CompiledRule,
-    caps: &Captures<'_>,
+    caps: &Found<'_>,
     original: &str,
     norm: Option<&Normalized>,
     region: Option<Region>,
@@ -309,7 +355,7 @@ fn push_caps(
         .group
         .as_deref()
         .and_then(|g| caps.name(g))
-        .or_else(|| caps.get(0));
+        .or_else(|| caps.whole());
     let Some(m) = m else { return };
     if !seen.insert((ri, m.start(), m.end())) {
         return;

@@ -78,6 +78,13 @@ impl Template {
         }
     }
 
+    /// True when a placeholder names a capture group of the pattern.
+    pub(crate) fn reads_groups(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Field { group: Some(_), .. }))
+    }
+
     /// Fills the template from `get(name, group)` (a capture group's text, or `None`; `group`
     /// as resolved); whitespace runs collapse to one space and the ends are trimmed.
     pub(crate) fn fill<'a>(&self, get: impl Fn(&str, Option<usize>) -> Option<&'a str>) -> String {
