@@ -208,9 +208,14 @@ pub struct ExtractArgs {
     /// Extra rule pack files or directories, loaded after the built-in salw-core.
     #[arg(long = "pack", value_name = "PATH")]
     pub packs: Vec<PathBuf>,
-    /// Output format (table shows one line per entity).
+    /// Output format (table shows one line per entity). NDJSON streams: each extraction is
+    /// written as soon as its batch is done, so memory stays bounded on any input size; the
+    /// other formats print once everything is read.
     #[arg(long, value_enum, default_value_t = Format::Ndjson)]
     pub format: Format,
+    /// Worker threads extracting in parallel (output keeps input order); 0 = one per core.
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    pub jobs: usize,
 }
 
 /// Sort orders for search.

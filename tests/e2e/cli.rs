@@ -87,6 +87,44 @@ fn extract_reads_ndjson_in_order_and_keeps_ids() {
 }
 
 #[test]
+fn extract_workers_keep_input_order_across_batches() {
+    // More documents than one batch (2,048), three workers: the output must equal one worker's,
+    // line for line.
+    let texts = [
+        "Prodajem pištolj za silikon, nov, 800 din",
+        "Shes pistoletë gl0ck 17 me municion, çmimi 350e",
+        "Продавам пиштол Глок 19, 350 евра, тел 070 123 456",
+        "Verkaufe Fahrrad, 50 EUR",
+    ];
+    let input: String = (0..5000)
+        .map(|i| {
+            let doc = serde_json::json!({ "id": format!("d{i}"), "text": texts[i % texts.len()] });
+            format!("{doc}\n")
+        })
+        .collect();
+    let run_jobs = |jobs: &str| {
+        let out = run_with_stdin(
+            &["extract", "--input", "ndjson", "--jobs", jobs],
+            Some(input.as_bytes()),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = run_jobs("1");
+    let three = run_jobs("3");
+    assert_eq!(one.lines().count(), 5000);
+    for (i, line) in three.lines().enumerate() {
+        let doc: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(doc["id"], format!("d{i}"));
+    }
+    assert!(one == three, "three workers changed the output");
+}
+
+#[test]
 fn extract_rejects_malformed_ndjson_with_the_line_number() {
     let out = run_with_stdin(
         &["extract", "--input", "ndjson"],

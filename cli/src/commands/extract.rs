@@ -1,9 +1,11 @@
 //! `salwatch extract`: the rule engine's face (DESIGN.md §3). One extraction per document, in
 //! input order.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::{Context as _, Result};
 use salwatch_rules::{Document, Extraction, RuleEngine};
@@ -24,11 +26,129 @@ struct NdjsonDoc {
     text: String,
 }
 
-/// Extracts from every input document and prints the extractions.
+/// Documents per batch handed to the workers (also bounded by [`BATCH_BYTES`]).
+const BATCH_DOCS: usize = 2048;
+
+/// Text bytes per batch: with NDJSON output, memory is about this much input and its
+/// extractions, whatever the input size.
+const BATCH_BYTES: usize = 16 * 1024 * 1024;
+
+/// One document read from the input.
+struct InputDoc {
+    id: String,
+    text: String,
+}
+
+/// Where finished batches go, in input order: streamed (NDJSON) or kept for a format that
+/// needs them all.
+struct Sink<'a> {
+    format: Format,
+    out: std::io::BufWriter<std::io::StdoutLock<'a>>,
+    kept: Vec<Extraction>,
+    /// Batches finished ahead of their turn, by sequence number.
+    pending: BTreeMap<usize, Vec<Extraction>>,
+    /// Sequence number of the next batch to write.
+    next: usize,
+}
+
+impl Sink<'_> {
+    fn take(&mut self, seq: usize, batch: Vec<Extraction>) -> Result<()> {
+        self.pending.insert(seq, batch);
+        while let Some(batch) = self.pending.remove(&self.next) {
+            self.next += 1;
+            if self.format == Format::Ndjson {
+                for x in &batch {
+                    serde_json::to_writer(&mut self.out, x)?;
+                    self.out.write_all(b"\n")?;
+                }
+            } else {
+                self.kept.extend(batch);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        if self.format != Format::Ndjson {
+            write_extractions(self.format, &self.kept, &mut self.out)?;
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// Extracts from every input document and prints the extractions, in input order.
+///
+/// The calling thread reads documents into batches; `jobs` long-lived workers (their per-thread
+/// caches stay warm) extract whole batches; finished batches are written in sequence.
 pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
     let engine = rule_engine(None, &args.packs)?;
     let region = args.region.as_deref().map(str::to_uppercase);
-    let mut extractions = Vec::new();
+    let jobs = match args.jobs {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
+    let mut sink = Sink {
+        format: args.format,
+        out: std::io::BufWriter::new(std::io::stdout().lock()),
+        kept: Vec::new(),
+        pending: BTreeMap::new(),
+        next: 0,
+    };
+    std::thread::scope(|scope| -> Result<()> {
+        // At most `jobs` batches wait for a worker: memory stays bounded. The workers alone
+        // hold the receiving end, so if they all stop, sending fails instead of blocking.
+        let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<InputDoc>)>(jobs);
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<Extraction>)>();
+        for _ in 0..jobs {
+            let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
+            let (engine, region) = (&engine, region.as_deref());
+            scope.spawn(move || {
+                loop {
+                    let next = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, docs)) = next else { return };
+                    let xs = docs
+                        .iter()
+                        .map(|d| extract_one(engine, args, region, &d.id, &d.text))
+                        .collect();
+                    if done_tx.send((seq, xs)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop((work_rx, done_tx));
+        let mut batches = 0;
+        let mut send = |docs: Vec<InputDoc>| -> Result<()> {
+            work_tx
+                .send((batches, docs))
+                .map_err(|_| anyhow::anyhow!("an extraction worker stopped"))?;
+            batches += 1;
+            while let Ok((seq, xs)) = done_rx.try_recv() {
+                sink.take(seq, xs)?;
+            }
+            Ok(())
+        };
+        read_documents(args, &mut send)?;
+        drop(work_tx);
+        for (seq, xs) in done_rx {
+            sink.take(seq, xs)?;
+        }
+        Ok(())
+    })?;
+    sink.finish()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads every input into batches of documents and hands each full batch to `batch`.
+fn read_documents(
+    args: &ExtractArgs,
+    batch: &mut impl FnMut(Vec<InputDoc>) -> Result<()>,
+) -> Result<()> {
     let stdin_only = args.files.is_empty() || args.files.iter().all(|f| f == Path::new("-"));
     let inputs: Vec<Option<&Path>> = if stdin_only {
         vec![None]
@@ -38,13 +158,24 @@ pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
             .map(|f| (f != Path::new("-")).then_some(f.as_path()))
             .collect()
     };
+    let mut docs: Vec<InputDoc> = Vec::new();
+    let mut bytes = 0;
+    let mut push = |doc: InputDoc, docs: &mut Vec<InputDoc>| -> Result<()> {
+        bytes += doc.text.len();
+        docs.push(doc);
+        if docs.len() >= BATCH_DOCS || bytes >= BATCH_BYTES {
+            bytes = 0;
+            batch(std::mem::take(docs))?;
+        }
+        Ok(())
+    };
     for input in inputs {
         let label = input.map_or_else(|| "stdin".to_owned(), |p| p.display().to_string());
         match args.input {
             InputKind::Text => {
-                let bytes = read_all(input)?;
-                let text = decode(&bytes, &label);
-                extractions.push(extract_one(&engine, args, region.as_deref(), &label, &text));
+                let raw = read_all(input)?;
+                let text = decode(&raw, &label);
+                push(InputDoc { id: label, text }, &mut docs)?;
             }
             InputKind::Ndjson => {
                 let reader = open(input)?;
@@ -65,21 +196,15 @@ pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
                         Some(other) => other.to_string(),
                         None => format!("{label}:{}", n + 1),
                     };
-                    extractions.push(extract_one(
-                        &engine,
-                        args,
-                        region.as_deref(),
-                        &id,
-                        &doc.text,
-                    ));
+                    push(InputDoc { id, text: doc.text }, &mut docs)?;
                 }
             }
         }
     }
-    let mut out = std::io::stdout().lock();
-    write_extractions(args.format, &extractions, &mut out)?;
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    if !docs.is_empty() {
+        batch(docs)?;
+    }
+    Ok(())
 }
 
 fn extract_one(
