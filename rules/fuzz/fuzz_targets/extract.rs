@@ -1,15 +1,25 @@
 //! Fuzz target: extraction with the default pack over arbitrary bytes (decoded lossily) must
-//! not panic, and every entity span must lie inside the text on char boundaries.
+//! not panic, every entity span must lie inside the text on char boundaries, and normalizing
+//! twice must change nothing.
 //!
-//! A plain `fn main` harness built on stable (nightly, needed by `cargo fuzz run`, is not
-//! available here): it runs every file (or every file of every directory) named on the command
-//! line, e.g. `cargo run --release --bin extract -- corpus/extract`.
+//! `cargo fuzz run extract -s none` (stable Rust), or with AddressSanitizer
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run extract`. Seeds: `corpus/extract`.
+#![no_main]
 
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use salwatch_rules::normalize::normalize;
 use salwatch_rules::{Document, RuleEngine, decode_lossy};
 
-fn one(engine: &RuleEngine, data: &[u8]) {
+fn engine() -> &'static RuleEngine {
+    static ENGINE: OnceLock<RuleEngine> = OnceLock::new();
+    ENGINE.get_or_init(|| RuleEngine::default_pack().expect("the default pack compiles"))
+}
+
+fuzz_target!(|data: &[u8]| {
     let text = decode_lossy("fuzz", data);
-    let x = engine.extract(&Document {
+    let x = engine().extract(&Document {
         id: "fuzz",
         text: &text,
         default_region: Some("MK"),
@@ -25,38 +35,10 @@ fn one(engine: &RuleEngine, data: &[u8]) {
             "span not on char boundaries"
         );
     }
-    let n = salwatch_rules::normalize::normalize(&text);
+    let n = normalize(&text);
     assert_eq!(
-        salwatch_rules::normalize::normalize(&n.text).text,
+        normalize(&n.text).text,
         n.text,
         "normalizing twice changed the text"
     );
-}
-
-fn main() {
-    let engine = match RuleEngine::default_pack() {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("default pack: {e}");
-            std::process::exit(2);
-        }
-    };
-    let mut n = 0;
-    for arg in std::env::args().skip(1) {
-        let path = std::path::Path::new(&arg);
-        let files: Vec<std::path::PathBuf> = if path.is_dir() {
-            std::fs::read_dir(path)
-                .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-                .unwrap_or_default()
-        } else {
-            vec![path.to_path_buf()]
-        };
-        for f in files {
-            if let Ok(data) = std::fs::read(&f) {
-                one(&engine, &data);
-                n += 1;
-            }
-        }
-    }
-    eprintln!("extract: {n} inputs, no panic");
-}
+});

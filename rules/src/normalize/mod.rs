@@ -211,7 +211,13 @@ impl Folder {
             } else {
                 c
             };
-            self.push_char(i, end, Class::Cyrillic, lower);
+            if matches!(lower, 'ь' | 'ъ') {
+                // The soft and hard signs fold to nothing in every word: dropped before the
+                // separator pass, as they are absent from the folded text.
+                self.push_unit(i, end, Class::Drop, "");
+            } else {
+                self.push_char(i, end, Class::Cyrillic, lower);
+            }
             return;
         }
         if chars::is_invisible(c) {
@@ -245,21 +251,27 @@ impl Folder {
                 decompose_compatible(l, |e| fold_one(e, arena));
             }
         });
-        let out = &self.arena[out_start..];
-        let first = out.chars().next();
-        let class = match first {
-            None => Class::Drop,
-            Some(f) => classify(f),
-        };
-        self.units.push(Unit {
-            start: off(i),
-            end: off(end),
-            class,
-            out_start: off(out_start),
-            out_len: off(self.arena.len() - out_start),
-            first: first.unwrap_or(' '),
-            run: false,
-        });
+        if self.arena.len() == out_start {
+            self.push_unit(i, end, Class::Drop, "");
+            return;
+        }
+        // One unit per folded character (`ß` → `s`,`s`; `ŀ` → `l`,`·`), each mapping onto the
+        // whole original character: the word passes then see what they will see when the
+        // folded text is folded again, so folding twice changes nothing.
+        let mut at = out_start;
+        while at < self.arena.len() {
+            let ch = self.arena[at..].chars().next().unwrap_or(' ');
+            self.units.push(Unit {
+                start: off(i),
+                end: off(end),
+                class: classify(ch),
+                out_start: off(at),
+                out_len: off(ch.len_utf8()),
+                first: ch,
+                run: false,
+            });
+            at += ch.len_utf8();
+        }
     }
 
     fn wordish(&self, i: usize) -> bool {
@@ -269,11 +281,15 @@ impl Folder {
         )
     }
 
+    /// A lone word character: its nearest neighbours that produce output are not word
+    /// characters (units that produce nothing are looked through, as they are absent from the
+    /// folded text).
     fn single(&self, i: usize) -> bool {
+        let live = |k: &usize| self.units[*k].class != Class::Drop;
         !self.units[i].run
             && self.wordish(i)
-            && (i == 0 || !self.wordish(i - 1))
-            && (i + 1 == self.units.len() || !self.wordish(i + 1))
+            && (0..i).rev().find(live).is_none_or(|k| !self.wordish(k))
+            && (i + 1..self.units.len()).find(live).is_none_or(|k| !self.wordish(k))
     }
 
     /// Step 2: join single letters split by separators (`g.l.o.c.k`, `G l o c k`, `g🔫l🔫o🔫c🔫k`).
@@ -297,6 +313,10 @@ impl Folder {
                     let u = self.units[k];
                     let f = self.first(k);
                     match u.class {
+                        Class::Drop => {
+                            k += 1;
+                            continue;
+                        }
                         Class::Space if f != '\n' => {}
                         Class::Symbol => {}
                         Class::Punct if chars::is_letter_separator(f) => puncts += 1,
@@ -433,6 +453,22 @@ impl Folder {
                 } else {
                     Class::Letter
                 };
+            }
+        }
+        if !has_latin {
+            // A Cyrillic letter without a transliteration (`ԁ`) left in a word that is Latin
+            // now (`ԀЂ` → `ԁdj`) reads as its look-alike, as it would in the folded text
+            // folded again: folding twice must change nothing.
+            let now_latin = word
+                .iter()
+                .any(|&k| self.units[k].class == Class::Letter && self.first(k).is_alphabetic());
+            for &k in word.iter() {
+                if now_latin && self.units[k].class == Class::Cyrillic {
+                    if let Some(m) = chars::cyrillic_lookalike(self.first(k)) {
+                        self.set_out(k, m);
+                        self.units[k].class = Class::Letter;
+                    }
+                }
             }
         }
         word.retain(|&k| self.units[k].class != Class::Drop);
