@@ -110,20 +110,27 @@ fn load(corpus: &str) -> Result<Vec<(String, String)>, Box<dyn std::error::Error
 /// Extraction alone, for profilers: prints the number of documents and entities.
 fn extract_only(engine: &RuleEngine, corpus: &str) -> Result<(), Box<dyn std::error::Error>> {
     let docs = load(corpus)?;
-    let mut entities = 0usize;
-    for (id, text) in &docs {
+    let (entities, _) = extract_all(engine, &docs);
+    println!(
+        "{{\"documents\": {}, \"entities\": {entities}}}",
+        docs.len()
+    );
+    Ok(())
+}
+
+/// Extracts every document on this thread: (entities, relevant documents).
+fn extract_all(engine: &RuleEngine, docs: &[(String, String)]) -> (usize, usize) {
+    let (mut entities, mut relevant) = (0usize, 0usize);
+    for (id, text) in docs {
         let x = engine.extract(&Document {
             id,
             text,
             default_region: None,
         });
         entities += x.entities.len();
+        relevant += usize::from(x.relevant);
     }
-    println!(
-        "{{\"documents\": {}, \"entities\": {entities}}}",
-        docs.len()
-    );
-    Ok(())
+    (entities, relevant)
 }
 
 /// A hash of every extraction (as JSON) and normalization (text and offset map): equal digests before and after a performance change
@@ -160,16 +167,7 @@ fn run(engine: &RuleEngine, corpus: &str) -> Result<(), Box<dyn std::error::Erro
     }
     let norm_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let (mut entities, mut relevant) = (0usize, 0usize);
-    for (id, text) in &docs {
-        let x = engine.extract(&Document {
-            id,
-            text,
-            default_region: None,
-        });
-        entities += x.entities.len();
-        relevant += usize::from(x.relevant);
-    }
+    let (entities, relevant) = extract_all(engine, &docs);
     let extract_s = t.elapsed().as_secs_f64();
     println!(
         "{{\"documents\": {}, \"mb\": {mb:.2}, \"normalize_mb_s\": {:.1}, \"extract_s\": {extract_s:.3}, \"extract_mb_s\": {:.1}, \"entities\": {entities}, \"relevant\": {relevant}, \"folded_bytes\": {folded}, \"rules\": {}}}",

@@ -130,21 +130,6 @@ impl Folder {
         });
     }
 
-    /// An ASCII character folding to one ASCII character (`out`).
-    fn push_ascii(&mut self, start: usize, class: Class, out: char) {
-        let out_start = off(self.arena.len());
-        self.arena.push(out);
-        self.units.push(Unit {
-            start: off(start),
-            end: off(start + 1),
-            class,
-            out_start,
-            out_len: 1,
-            first: out,
-            run: false,
-        });
-    }
-
     /// Step 1: fold every character on its own.
     ///
     /// Two or more ASCII letters in a row become one `run` unit: every word-level pass treats
@@ -200,7 +185,7 @@ impl Folder {
                 _ if c.is_ascii_whitespace() || c.is_ascii_control() => (Class::Space, ' '),
                 _ => (Class::Punct, c),
             };
-            self.push_ascii(i, class, out);
+            self.push_char(i, i + 1, class, out);
             return;
         }
         if matches!(c, '\u{0410}'..='\u{044F}') && !matches!(c, 'Й' | 'й') {
@@ -289,7 +274,9 @@ impl Folder {
         !self.units[i].run
             && self.wordish(i)
             && (0..i).rev().find(live).is_none_or(|k| !self.wordish(k))
-            && (i + 1..self.units.len()).find(live).is_none_or(|k| !self.wordish(k))
+            && (i + 1..self.units.len())
+                .find(live)
+                .is_none_or(|k| !self.wordish(k))
     }
 
     /// Step 2: join single letters split by separators (`g.l.o.c.k`, `G l o c k`, `g🔫l🔫o🔫c🔫k`).
@@ -463,11 +450,12 @@ impl Folder {
                 .iter()
                 .any(|&k| self.units[k].class == Class::Letter && self.first(k).is_alphabetic());
             for &k in word.iter() {
-                if now_latin && self.units[k].class == Class::Cyrillic {
-                    if let Some(m) = chars::cyrillic_lookalike(self.first(k)) {
-                        self.set_out(k, m);
-                        self.units[k].class = Class::Letter;
-                    }
+                if now_latin
+                    && self.units[k].class == Class::Cyrillic
+                    && let Some(m) = chars::cyrillic_lookalike(self.first(k))
+                {
+                    self.set_out(k, m);
+                    self.units[k].class = Class::Letter;
                 }
             }
         }
