@@ -154,6 +154,28 @@ impl Indexer {
                 || ((200..300).contains(&page.status) && self.removed.is_removed(page)))
     }
 
+    /// [`Indexer::ingest`] of several pages, in order, with the same outcomes; the rules run on
+    /// the pages in parallel (one scoped thread per core) before the listings are upserted one
+    /// after the other. A crawl hands pages over in such chunks so that rule extraction, the
+    /// costliest step, uses every core.
+    pub fn ingest_many(&mut self, pages: &[Page]) -> Result<Vec<IngestOutcome>, IndexError> {
+        let engine = self.engine.clone().ok_or(IndexError::NoRuleEngine)?;
+        let needs_rules: Vec<bool> = pages
+            .iter()
+            .map(|p| !self.is_gone(p) && is_ingestible(p))
+            .collect();
+        let prepared = extract_parallel(&engine, pages, &needs_rules);
+        let mut outcomes = Vec::with_capacity(pages.len());
+        for (page, prepared) in pages.iter().zip(prepared) {
+            outcomes.push(match prepared {
+                Some((text, extraction)) => self.upsert(page, &text, extraction)?,
+                None if self.is_gone(page) => self.mark_gone(page)?,
+                None => IngestOutcome::Skipped,
+            });
+        }
+        Ok(outcomes)
+    }
+
     /// Records that a known listing's page answered 404/410 (or showed the removed marker): a
     /// `gone` history event and the listing's `gone_at`. Unknown listings are skipped.
     fn mark_gone(&mut self, page: &Page) -> Result<IngestOutcome, IndexError> {
@@ -321,6 +343,7 @@ impl Indexer {
         }
         let at = page.fetched_at;
         let mut new_state = state_of(&listing);
+        new_state.stored = prev.as_ref().is_some_and(|p| p.stored);
         let outcome = match prev {
             None => {
                 self.event(&id, at, "first_seen", None, new_state.price_label());
@@ -482,6 +505,54 @@ fn listing_at_path(conn: &Connection, site: &str, url: &str) -> Result<Option<St
     .map_err(IndexError::sqlite(format!("finding the listing captured at {url}")))
 }
 
+/// The listing text and the extraction of every page marked in `needs`, computed on one
+/// scoped thread per core (chunks in order, so the result lines up with `pages`).
+fn extract_parallel(
+    engine: &RuleEngine,
+    pages: &[Page],
+    needs: &[bool],
+) -> Vec<Option<(String, Extraction)>> {
+    let one = |page: &Page, needed: bool| {
+        needed.then(|| {
+            let text = listing::listing_text(page);
+            let id = listing::listing_id(page);
+            let extraction = engine.extract(&Document {
+                id: &id,
+                text: &text,
+                default_region: page.phone_region.as_deref(),
+            });
+            (text, extraction)
+        })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads < 2 || pages.len() < 2 {
+        return pages.iter().zip(needs).map(|(p, n)| one(p, *n)).collect();
+    }
+    let chunk = pages.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pages
+            .chunks(chunk)
+            .zip(needs.chunks(chunk))
+            .map(|(pages, needs)| {
+                scope.spawn(move || {
+                    pages
+                        .iter()
+                        .zip(needs)
+                        .map(|(p, n)| one(p, *n))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
 /// Statuses that say a listing was removed.
 fn is_gone_status(status: u16) -> bool {
     matches!(status, 404 | 410)
@@ -514,6 +585,7 @@ fn state_of(l: &Listing) -> ListingState {
         gone_at: l.gone_at,
         record_id: l.capture.record_id.clone(),
         entities: Some(entities),
+        stored: false,
     }
 }
 
