@@ -144,18 +144,31 @@ fn ingest_loop(
     }
     let mut indexer = Indexer::open(ws, engine).context("cannot open the index")?;
     let mut since_commit = 0u64;
+    let mut chunk = Vec::with_capacity(CHANNEL_CAPACITY);
     while let Some(page) = rx.blocking_recv() {
-        let outcome = indexer
-            .ingest(&page)
-            .with_context(|| format!("cannot index {}", page.url))?;
-        match outcome {
-            IngestOutcome::New => counts.new += 1,
-            IngestOutcome::Updated => counts.updated += 1,
-            IngestOutcome::Unchanged => counts.unchanged += 1,
-            _ => counts.skipped += 1,
+        // Whatever else the channel holds goes with it: the rules run on a chunk in parallel.
+        chunk.clear();
+        chunk.push(page);
+        while chunk.len() < CHANNEL_CAPACITY {
+            match rx.try_recv() {
+                Ok(page) => chunk.push(page),
+                Err(_) => break,
+            }
+        }
+        let outcomes = indexer.ingest_many(&chunk).with_context(|| {
+            let first = chunk.first().map_or("", |p| p.url.as_str());
+            format!("cannot index the pages from {first}")
+        })?;
+        for outcome in outcomes {
+            match outcome {
+                IngestOutcome::New => counts.new += 1,
+                IngestOutcome::Updated => counts.updated += 1,
+                IngestOutcome::Unchanged => counts.unchanged += 1,
+                _ => counts.skipped += 1,
+            }
         }
         progress.indexed(counts.new + counts.updated + counts.unchanged);
-        since_commit += 1;
+        since_commit += chunk.len() as u64;
         if since_commit >= COMMIT_EVERY {
             indexer.commit().context("cannot commit the index")?;
             since_commit = 0;

@@ -115,8 +115,12 @@ pub fn ingest_extracted(
     run.finish(indexer, ws, start)
 }
 
-/// Ingests the synthetic pages through the rules (`engine` runs on every page, as in a crawl)
-/// into a fresh workspace.
+/// Pages handed to [`Indexer::ingest_many`] at once in the pass with rules (as a crawl hands
+/// over what its channel holds).
+pub const INGEST_CHUNK: usize = 256;
+
+/// Ingests the synthetic pages through the rules (`engine` runs on every page, in chunks of
+/// [`INGEST_CHUNK`] as in a crawl) into a fresh workspace.
 pub fn ingest_with_rules(
     ws: &Workspace,
     engine: Arc<RuleEngine>,
@@ -127,9 +131,20 @@ pub fn ingest_with_rules(
     let mut indexer = Indexer::open(ws, engine)?;
     indexer.set_dedup_enabled(opts.dedup);
     let mut run = Run::new(opts.batch);
-    for (page, _) in synth::listings(opts.pages, opts.seed) {
-        indexer.ingest(&page)?;
-        run.step(&mut indexer, progress)?;
+    let mut chunk = Vec::with_capacity(INGEST_CHUNK);
+    let mut pages = synth::listings(opts.pages, opts.seed).map(|(page, _)| page);
+    loop {
+        chunk.clear();
+        // A chunk never spans a commit, so commits fall where a page-by-page ingest has them.
+        let room = opts.batch.max(1) - run.pages % opts.batch.max(1);
+        chunk.extend(pages.by_ref().take(INGEST_CHUNK.min(room as usize)));
+        if chunk.is_empty() {
+            break;
+        }
+        indexer.ingest_many(&chunk)?;
+        for _ in 0..chunk.len() {
+            run.step(&mut indexer, progress)?;
+        }
     }
     run.finish(indexer, ws, start)
 }

@@ -74,6 +74,15 @@ pub enum IndexError {
         "this indexer was opened without rules: use ingest_extracted, or open it with a rule engine"
     )]
     NoRuleEngine,
+    /// The configuration or a site profile it names cannot be read (the indexer needs the
+    /// profiles' removed markers to tell a taken-down listing).
+    #[error("cannot read {path} for its site profiles: {reason}")]
+    Profiles {
+        /// The configuration or profile file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The search query cannot be used at all.
     #[error("invalid search query {query:?}: {reason}")]
     Query {

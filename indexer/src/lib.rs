@@ -5,8 +5,9 @@
 //!
 //! - [`Indexer`] (write side): upserts listings by a stable id, records history, commits in
 //!   batches (the index and `state.db` together).
-//! - [`Searcher`] (read side): search with filters, sorts, facets and snippets; one listing, its
-//!   history and captures; a summary; identifiers shared across sites.
+//! - [`Searcher`] (read side): search with filters, sorts, facets and snippets (or one hit per
+//!   dedup cluster); one listing, its history and captures; a summary; identifiers shared
+//!   across sites.
 //! - [`rebuild`]: recreates index and history from the archive's pages.
 //!
 //! Storage: the full [`Listing`] is a JSON stored field of the index (hits and `show` need no
@@ -15,6 +16,7 @@
 pub mod actors;
 pub mod bench;
 pub mod cases;
+pub mod collapse;
 pub mod count;
 pub mod currency;
 pub mod dedup;
@@ -25,6 +27,7 @@ pub mod facets;
 pub mod listing;
 pub mod query;
 pub mod rebuild;
+pub mod removed;
 pub mod schema;
 pub mod search;
 pub mod shared;
@@ -32,14 +35,17 @@ pub mod store;
 pub mod synth;
 pub mod timeline;
 pub mod tokenizer;
+mod topk;
 pub mod writer;
 
+pub use collapse::{CollapsedHit, CollapsedResults};
 pub use error::IndexError;
 pub use evidence::EvidenceError;
 pub use facets::{FacetCounts, SiteCount, Summary, ValueCount};
 pub use listing::Listing;
 pub use query::{ENTITY_KINDS, SearchQuery, SortOrder, normalize_entity, parse_entity};
 pub use rebuild::{RebuildStats, rebuild, rebuild_extracted};
+pub use removed::RemovedMarkers;
 pub use search::{SearchHit, SearchResults, Searcher};
 pub use shared::{Carrier, SharedIdentifier};
 pub use store::{CaptureSeen, HistoryEvent};

@@ -17,6 +17,9 @@ use crate::document::{category_facet, entity_key, tantivy_date};
 use crate::error::IndexError;
 use crate::schema::Fields;
 
+/// Weight of a title match against a body match in relevance scores.
+pub(crate) const TITLE_BOOST: f32 = 2.0;
+
 /// How hits are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -209,7 +212,7 @@ pub(crate) fn build(index: &Index, f: &Fields, q: &SearchQuery) -> Result<Parsed
         None
     } else {
         let mut parser = QueryParser::for_index(index, vec![f.title, f.body]);
-        parser.set_field_boost(f.title, 2.0);
+        parser.set_field_boost(f.title, TITLE_BOOST);
         parser.set_conjunction_by_default();
         Some(match parser.parse_query(&q.text) {
             Ok(query) => query,

@@ -23,6 +23,7 @@ use crate::listing::Listing;
 use crate::query::{self, SearchQuery, SortOrder};
 use crate::schema::{self, Fields, names};
 use crate::store::{self, CaptureSeen, HistoryEvent};
+use crate::topk::PrunedTopDocs;
 
 /// Characters of a snippet.
 const SNIPPET_CHARS: usize = 200;
@@ -82,7 +83,14 @@ impl Searcher {
     /// says so and names `salwatch index rebuild`.
     pub fn open(workspace: &Workspace) -> Result<Self, IndexError> {
         let dir = workspace.index_dir();
-        let (index, fields) = schema::open_existing(&dir)?;
+        let (mut index, fields) = schema::open_existing(&dir)?;
+        // Segments are searched in parallel, one task per segment (tantivy's executor).
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        if threads > 1 {
+            index
+                .set_multithread_executor(threads)
+                .map_err(IndexError::tantivy("starting the search threads"))?;
+        }
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
@@ -125,12 +133,26 @@ impl Searcher {
                 SortOrder::Relevance if q.facets => searcher
                     .search(&*parsed.full, &(Count, top))
                     .map_err(IndexError::tantivy(ctx()))?,
-                // Alone, `TopDocs` skips matches that cannot enter the top (block-max WAND);
-                // the total is counted separately, exactly up to the cap.
+                // The top hits skip matches that cannot enter the top (`crate::topk`, or
+                // `TopDocs` alone); the total is counted separately, exactly up to the cap.
                 SortOrder::Relevance => {
-                    let hits = searcher
-                        .search(&*parsed.full, &top)
-                        .map_err(IndexError::tantivy(ctx()))?;
+                    let pruned = match &parsed.text {
+                        Some(text) => PrunedTopDocs::for_text(
+                            &searcher,
+                            &self.fields,
+                            &q.text,
+                            &**text,
+                            q.limit,
+                            q.offset,
+                        )
+                        .map_err(IndexError::tantivy(ctx()))?,
+                        None => Some(PrunedTopDocs::first_matches(q.limit, q.offset)),
+                    };
+                    let hits = match (pruned, parsed.warnings.is_empty()) {
+                        (Some(pruned), true) => searcher.search(&*parsed.full, &pruned),
+                        _ => searcher.search(&*parsed.full, &top),
+                    }
+                    .map_err(IndexError::tantivy(ctx()))?;
                     let (n, capped) = searcher
                         .search(&*parsed.full, &CappedCount(EXACT_COUNT_CAP))
                         .map_err(IndexError::tantivy(ctx()))?;
@@ -185,6 +207,24 @@ impl Searcher {
             facets,
             warnings: parsed.warnings,
         })
+    }
+
+    /// The top hits of a search as plain `TopDocs` finds them (score, listing id): what the
+    /// pruned top of [`crate::topk`] must reproduce.
+    #[cfg(test)]
+    pub(crate) fn reference_top(&self, q: &SearchQuery) -> Vec<(f32, String)> {
+        let parsed = query::build(&self.index, &self.fields, q).unwrap();
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(q.limit).and_offset(q.offset);
+        searcher
+            .search(&*parsed.full, &top)
+            .unwrap()
+            .into_iter()
+            .map(|(score, addr)| {
+                let doc: TantivyDocument = searcher.doc(addr).unwrap();
+                (score, from_document(&self.fields, &doc).unwrap().listing_id)
+            })
+            .collect()
     }
 
     /// The exact number of listings matching a search (however many), without reading hits.
@@ -243,7 +283,7 @@ impl Searcher {
     }
 
     /// Runs `f` on the read-only state database connection (opened on first use).
-    fn with_db<T>(
+    pub(crate) fn with_db<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, IndexError>,
     ) -> Result<T, IndexError> {

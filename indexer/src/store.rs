@@ -83,6 +83,14 @@ pub fn open_rw(path: &std::path::Path) -> Result<Connection, IndexError> {
         .map_err(IndexError::sqlite(ctx.clone()))?;
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(IndexError::sqlite(ctx.clone()))?;
+    // Ingest looks up every listing's state: keep the hot pages in memory rather than reading
+    // them back from the OS on every lookup. In WAL mode, NORMAL syncs at checkpoints only: a
+    // killed process loses nothing committed (a power cut may lose the last batches, which the
+    // index-first commit order already heals).
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+    )
+    .map_err(IndexError::sqlite(ctx.clone()))?;
     conn.execute_batch(SCHEMA)
         .map_err(IndexError::sqlite(format!(
             "creating the idx_ tables in {}",
@@ -146,6 +154,9 @@ pub struct ListingState {
     pub gone_at: Option<DateTime<Utc>>,
     /// `(kind, normalized)` of every entity; `None` when loaded (kept as stored).
     pub entities: Option<Vec<(String, String)>>,
+    /// True when `state.db` may already hold entities of this listing (a listing seen for the
+    /// first time has none to delete before its entities are written).
+    pub stored: bool,
 }
 
 impl ListingState {
@@ -182,6 +193,7 @@ pub fn load_state(conn: &Connection, listing_id: &str) -> Result<Option<ListingS
                     .map(|t| parse_ts(&t))
                     .transpose()?,
                 entities: None,
+                stored: true,
             })
         })
         .optional()
@@ -278,8 +290,10 @@ pub fn write_batch<'a>(
             ])
             .map_err(IndexError::sqlite(ctx))?;
             if let Some(entities) = &s.entities {
-                del.execute([&s.listing_id])
-                    .map_err(IndexError::sqlite(ctx))?;
+                if s.stored {
+                    del.execute([&s.listing_id])
+                        .map_err(IndexError::sqlite(ctx))?;
+                }
                 for (kind, value) in entities {
                     ent.execute(params![s.listing_id, kind, value])
                         .map_err(IndexError::sqlite(ctx))?;

@@ -15,6 +15,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Ta
 use crate::document::{from_document, id_term, to_document};
 use crate::error::IndexError;
 use crate::listing::{self, Listing};
+use crate::removed::RemovedMarkers;
 use crate::schema::{self, Fields};
 use crate::store::{self, CaptureSeen, HistoryEvent, ListingState};
 
@@ -26,11 +27,13 @@ const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
 pub enum IngestOutcome {
     /// A listing seen for the first time.
     New,
-    /// A known listing whose price or text changed, that went away (404/410) or came back.
+    /// A known listing whose price or text changed, that went away (404/410, or the profile's
+    /// removed marker) or came back.
     Updated,
     /// A known listing seen again unchanged (or this very capture was already ingested).
     Unchanged,
-    /// Not a listing page, not a successful response, or a 404/410 of an unknown listing: ignored.
+    /// Not a listing page, not a successful response, or a gone page of an unknown listing:
+    /// ignored.
     Skipped,
 }
 
@@ -42,10 +45,11 @@ pub struct Indexer {
     writer: IndexWriter,
     reader: IndexReader,
     conn: Connection,
-    /// States changed in the open batch.
-    pending: BTreeMap<String, ListingState>,
-    /// Listings written in the open batch (not yet searchable).
-    pending_listings: BTreeMap<String, Listing>,
+    /// States changed in the open batch (boxed: a node split of the map then moves pointers,
+    /// not whole states).
+    pending: BTreeMap<String, Box<ListingState>>,
+    /// Listings written in the open batch (not yet searchable), boxed likewise.
+    pending_listings: BTreeMap<String, Box<Listing>>,
     history: Vec<HistoryEvent>,
     captures: Vec<CaptureSeen>,
     pending_captures: HashSet<(String, String)>,
@@ -54,6 +58,8 @@ pub struct Indexer {
     dedup: crate::dedup::DedupParams,
     /// False to skip the dedup update at commits (benchmarks of the index alone).
     dedup_enabled: bool,
+    /// Site profiles whose removed markers make a 200 listing page count as gone.
+    removed: RemovedMarkers,
 }
 
 impl std::fmt::Debug for Indexer {
@@ -91,6 +97,7 @@ impl Indexer {
             .try_into()
             .map_err(IndexError::tantivy("opening the indexer's reader"))?;
         let conn = store::open_rw(&workspace.state_db())?;
+        let removed = RemovedMarkers::of_workspace(workspace)?;
         Ok(Self {
             engine,
             index_dir,
@@ -106,15 +113,17 @@ impl Indexer {
             dirty: false,
             dedup: crate::dedup::DedupParams::default(),
             dedup_enabled: true,
+            removed,
         })
     }
 
     /// Runs the rules on a listing page and upserts the listing by its stable id
     /// ([`listing::listing_id`]). Pages that are not listings, or not 2xx, are skipped. A re-crawl
     /// updates `last_seen` and records price and text changes as history; a 404/410 of a known
-    /// listing records it as gone, and a later 2xx as reappeared.
+    /// listing, or a 2xx page showing its site profile's removed marker, records it as gone, and
+    /// a later live 2xx as reappeared.
     pub fn ingest(&mut self, page: &Page) -> Result<IngestOutcome, IndexError> {
-        if page.is_listing && is_gone_status(page.status) {
+        if self.is_gone(page) {
             return self.mark_gone(page);
         }
         if !is_ingestible(page) {
@@ -131,8 +140,44 @@ impl Indexer {
         self.upsert(page, &text, extraction)
     }
 
-    /// Records that a known listing's page answered 404/410: a `gone` history event and the
-    /// listing's `gone_at`. Unknown listings are skipped.
+    /// Replaces the site profiles whose `pages.removed_markers` make a 200 listing page count
+    /// as gone (by default, those of the workspace's `salwatch.toml`).
+    pub fn set_removed_markers(&mut self, removed: RemovedMarkers) {
+        self.removed = removed;
+    }
+
+    /// True for a listing page that says its listing is gone: 404/410, or a 2xx page showing
+    /// its site profile's removed marker.
+    fn is_gone(&self, page: &Page) -> bool {
+        page.is_listing
+            && (is_gone_status(page.status)
+                || ((200..300).contains(&page.status) && self.removed.is_removed(page)))
+    }
+
+    /// [`Indexer::ingest`] of several pages, in order, with the same outcomes; the rules run on
+    /// the pages in parallel (one scoped thread per core) before the listings are upserted one
+    /// after the other. A crawl hands pages over in such chunks so that rule extraction, the
+    /// costliest step, uses every core.
+    pub fn ingest_many(&mut self, pages: &[Page]) -> Result<Vec<IngestOutcome>, IndexError> {
+        let engine = self.engine.clone().ok_or(IndexError::NoRuleEngine)?;
+        let needs_rules: Vec<bool> = pages
+            .iter()
+            .map(|p| !self.is_gone(p) && is_ingestible(p))
+            .collect();
+        let prepared = extract_parallel(&engine, pages, &needs_rules);
+        let mut outcomes = Vec::with_capacity(pages.len());
+        for (page, prepared) in pages.iter().zip(prepared) {
+            outcomes.push(match prepared {
+                Some((text, extraction)) => self.upsert(page, &text, extraction)?,
+                None if self.is_gone(page) => self.mark_gone(page)?,
+                None => IngestOutcome::Skipped,
+            });
+        }
+        Ok(outcomes)
+    }
+
+    /// Records that a known listing's page answered 404/410 (or showed the removed marker): a
+    /// `gone` history event and the listing's `gone_at`. Unknown listings are skipped.
     fn mark_gone(&mut self, page: &Page) -> Result<IngestOutcome, IndexError> {
         let mut id = listing::listing_id(page);
         // A 404 page has no profile fields: when the id came from the page, find the listing
@@ -156,7 +201,7 @@ impl Indexer {
         }
         self.event(&id, at, "gone", None, None);
         state.gone_at = Some(at);
-        self.pending.insert(id.clone(), state);
+        self.pending.insert(id.clone(), Box::new(state));
         if let Some(mut current) = self.current_listing(&id)? {
             current.gone_at = Some(at);
             self.write_listing(current)?;
@@ -171,7 +216,7 @@ impl Indexer {
         page: &Page,
         extraction: Extraction,
     ) -> Result<IngestOutcome, IndexError> {
-        if page.is_listing && is_gone_status(page.status) {
+        if self.is_gone(page) {
             return self.mark_gone(page);
         }
         if !is_ingestible(page) {
@@ -201,7 +246,7 @@ impl Indexer {
         )))?;
         store::write_batch(
             &mut self.conn,
-            self.pending.values(),
+            self.pending.values().map(|s| &**s),
             &self.history,
             &self.captures,
         )?;
@@ -236,7 +281,11 @@ impl Indexer {
     /// Updates the dedup clusters with the listings of the open batch and writes the cluster id
     /// of every listing whose cluster changed (in the batch or not) into the index.
     fn apply_dedup(&mut self) -> Result<(), IndexError> {
-        let listings: Vec<Listing> = self.pending_listings.values().cloned().collect();
+        let listings: Vec<Listing> = self
+            .pending_listings
+            .values()
+            .map(|l| Listing::clone(l))
+            .collect();
         let docs: Vec<crate::dedup::DedupDoc<'_>> = listings
             .iter()
             .map(|l| crate::dedup::DedupDoc {
@@ -294,6 +343,7 @@ impl Indexer {
         }
         let at = page.fetched_at;
         let mut new_state = state_of(&listing);
+        new_state.stored = prev.as_ref().is_some_and(|p| p.stored);
         let outcome = match prev {
             None => {
                 self.event(&id, at, "first_seen", None, new_state.price_label());
@@ -311,7 +361,7 @@ impl Indexer {
                         self.write_listing(current)?;
                     }
                 }
-                self.pending.insert(id.clone(), state);
+                self.pending.insert(id.clone(), Box::new(state));
                 self.note_capture(&id, page);
                 return Ok(IngestOutcome::Unchanged);
             }
@@ -341,7 +391,7 @@ impl Indexer {
                 }
             }
         };
-        self.pending.insert(id.clone(), new_state);
+        self.pending.insert(id.clone(), Box::new(new_state));
         self.note_capture(&id, page);
         self.write_listing(listing)?;
         Ok(outcome)
@@ -358,7 +408,7 @@ impl Indexer {
     /// The listing's state: from the open batch, else from `state.db`.
     fn state(&self, id: &str) -> Result<Option<ListingState>, IndexError> {
         match self.pending.get(id) {
-            Some(s) => Ok(Some(s.clone())),
+            Some(s) => Ok(Some(ListingState::clone(s))),
             None => store::load_state(&self.conn, id),
         }
     }
@@ -375,7 +425,7 @@ impl Indexer {
                 listing.listing_id
             )))?;
         self.pending_listings
-            .insert(listing.listing_id.clone(), listing);
+            .insert(listing.listing_id.clone(), Box::new(listing));
         self.dirty = true;
         Ok(())
     }
@@ -383,7 +433,7 @@ impl Indexer {
     /// The listing as last written: from the open batch, else from the committed index.
     fn current_listing(&self, id: &str) -> Result<Option<Listing>, IndexError> {
         if let Some(l) = self.pending_listings.get(id) {
-            return Ok(Some(l.clone()));
+            return Ok(Some(Listing::clone(l)));
         }
         let searcher = self.reader.searcher();
         let query = TermQuery::new(id_term(&self.fields, id), IndexRecordOption::Basic);
@@ -455,6 +505,54 @@ fn listing_at_path(conn: &Connection, site: &str, url: &str) -> Result<Option<St
     .map_err(IndexError::sqlite(format!("finding the listing captured at {url}")))
 }
 
+/// The listing text and the extraction of every page marked in `needs`, computed on one
+/// scoped thread per core (chunks in order, so the result lines up with `pages`).
+fn extract_parallel(
+    engine: &RuleEngine,
+    pages: &[Page],
+    needs: &[bool],
+) -> Vec<Option<(String, Extraction)>> {
+    let one = |page: &Page, needed: bool| {
+        needed.then(|| {
+            let text = listing::listing_text(page);
+            let id = listing::listing_id(page);
+            let extraction = engine.extract(&Document {
+                id: &id,
+                text: &text,
+                default_region: page.phone_region.as_deref(),
+            });
+            (text, extraction)
+        })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads < 2 || pages.len() < 2 {
+        return pages.iter().zip(needs).map(|(p, n)| one(p, *n)).collect();
+    }
+    let chunk = pages.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pages
+            .chunks(chunk)
+            .zip(needs.chunks(chunk))
+            .map(|(pages, needs)| {
+                scope.spawn(move || {
+                    pages
+                        .iter()
+                        .zip(needs)
+                        .map(|(p, n)| one(p, *n))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
 /// Statuses that say a listing was removed.
 fn is_gone_status(status: u16) -> bool {
     matches!(status, 404 | 410)
@@ -487,6 +585,7 @@ fn state_of(l: &Listing) -> ListingState {
         gone_at: l.gone_at,
         record_id: l.capture.record_id.clone(),
         entities: Some(entities),
+        stored: false,
     }
 }
 

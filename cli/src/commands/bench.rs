@@ -83,6 +83,10 @@ pub struct IndexBenchArgs {
     /// Skip the pass through the rules (it is the slowest).
     #[arg(long)]
     pub no_rules: bool,
+    /// Only time the queries, on the pre-extracted index a previous run kept in
+    /// --workspace DIR (no ingest pass; --listings and --seed must be those of that run).
+    #[arg(long)]
+    pub queries_only: bool,
     /// Also update the near-duplicate clusters at every commit, as a crawl does (off by
     /// default: the figures are of the index itself; dedup has its own benchmark).
     #[arg(long)]
@@ -143,8 +147,8 @@ struct IndexReport {
     cpus: usize,
     /// Seconds the generator alone takes.
     generate_seconds: f64,
-    /// Pre-extracted listings: the index cost.
-    extracted: IngestFigures,
+    /// Pre-extracted listings: the index cost (`None` with --queries-only).
+    extracted: Option<IngestFigures>,
     /// Listings through the rule pack: a crawl's ingest cost.
     with_rules: Option<IngestFigures>,
     /// Warm query latency on the pre-extracted index.
@@ -167,24 +171,36 @@ fn index(ctx: &Context, args: &IndexBenchArgs) -> Result<ExitCode> {
     };
     let bar = progress_bar(ctx.quiet, args.listings);
     let tick = |n: u64| bar.set_position(n);
-
-    bar.set_message("generator only");
-    let generate_seconds = bench::generate_only(opts.pages, opts.seed);
-
-    bar.set_message("ingest, pre-extracted");
-    bar.set_position(0);
-    let extracted_ws = fresh_workspace(&root.join("extracted"))?;
-    let extracted = bench::ingest_extracted(&extracted_ws, &opts, &tick)?;
-
-    let with_rules = if args.no_rules {
-        None
+    let extracted_dir = root.join("extracted");
+    let (generate_seconds, extracted, with_rules) = if args.queries_only {
+        if ctx.explicit_workspace().is_none() || !extracted_dir.join("index").is_dir() {
+            return Err(UsageError(
+                "--queries-only needs --workspace DIR holding a previous bench run".into(),
+            )
+            .into());
+        }
+        (0.0, None, None)
     } else {
-        bar.set_message("ingest, with rules");
+        bar.set_message("generator only");
+        let generate_seconds = bench::generate_only(opts.pages, opts.seed);
+
+        bar.set_message("ingest, pre-extracted");
         bar.set_position(0);
-        let engine = rule_engine(None, &[])?;
-        let rules_ws = fresh_workspace(&root.join("rules"))?;
-        Some(bench::ingest_with_rules(&rules_ws, engine, &opts, &tick)?)
+        let extracted_ws = fresh_workspace(&extracted_dir)?;
+        let extracted = bench::ingest_extracted(&extracted_ws, &opts, &tick)?;
+
+        let with_rules = if args.no_rules {
+            None
+        } else {
+            bar.set_message("ingest, with rules");
+            bar.set_position(0);
+            let engine = rule_engine(None, &[])?;
+            let rules_ws = fresh_workspace(&root.join("rules"))?;
+            Some(bench::ingest_with_rules(&rules_ws, engine, &opts, &tick)?)
+        };
+        (generate_seconds, Some(extracted), with_rules)
     };
+    let extracted_ws = Workspace::new(&extracted_dir);
 
     bar.set_message("queries");
     let queries = bench::query_latency(&extracted_ws, &opts)?;
@@ -274,6 +290,27 @@ fn write_report(r: &IndexReport, out: &mut dyn Write) -> Result<()> {
         r.cpus
     )?;
     writeln!(out)?;
+    if r.extracted.is_some() {
+        write_ingest(r, out)?;
+    }
+    let mut queries = Table::new(vec![
+        "query", "matches", "runs", "p50 ms", "p99 ms", "max ms",
+    ]);
+    for q in &r.queries {
+        queries.row(vec![
+            q.name.clone(),
+            q.total.to_string(),
+            q.repetitions.to_string(),
+            format!("{:.3}", q.p50_ms),
+            format!("{:.3}", q.p99_ms),
+            format!("{:.3}", q.max_ms),
+        ]);
+    }
+    output::write(Format::Table, &r.queries, || queries, out)
+}
+
+/// The ingest table of a report.
+fn write_ingest(r: &IndexReport, out: &mut dyn Write) -> Result<()> {
     let mut ingest = Table::new(vec![
         "ingest",
         "pages/s",
@@ -295,7 +332,7 @@ fn write_report(r: &IndexReport, out: &mut dyn Write) -> Result<()> {
         String::new(),
     ]);
     let passes = [
-        ("pre-extracted", Some(&r.extracted)),
+        ("pre-extracted", r.extracted.as_ref()),
         ("with rules", r.with_rules.as_ref()),
     ];
     for (name, figures) in passes {
@@ -312,18 +349,5 @@ fn write_report(r: &IndexReport, out: &mut dyn Write) -> Result<()> {
     }
     ingest.write_table(out)?;
     writeln!(out)?;
-    let mut queries = Table::new(vec![
-        "query", "matches", "runs", "p50 ms", "p99 ms", "max ms",
-    ]);
-    for q in &r.queries {
-        queries.row(vec![
-            q.name.clone(),
-            q.total.to_string(),
-            q.repetitions.to_string(),
-            format!("{:.3}", q.p50_ms),
-            format!("{:.3}", q.p99_ms),
-            format!("{:.3}", q.max_ms),
-        ]);
-    }
-    output::write(Format::Table, &r.queries, || queries, out)
+    Ok(())
 }

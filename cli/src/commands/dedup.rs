@@ -182,81 +182,23 @@ fn write_one(
     Ok(())
 }
 
-/// One hit per cluster (`salwatch search --collapse`).
-#[derive(Debug, Serialize)]
-pub struct CollapsedHit {
-    /// The best-ranked hit of the cluster.
-    #[serde(flatten)]
-    pub hit: salwatch_indexer::SearchHit,
-    /// Its cluster (the listing's own id when it was never clustered).
-    pub cluster_id: String,
-    /// Listings in the whole cluster.
-    pub cluster_size: usize,
-    /// Sites of the whole cluster.
-    pub cluster_sites: Vec<String>,
-    /// How many of the matching listings this hit stands for.
-    pub matching: usize,
-}
-
-/// Runs a search and keeps the best hit of each dedup cluster, with the cluster's size and
-/// sites. Looks at up to ten times `limit` hits (at least 500) to fill `limit` clusters.
+/// `salwatch search --collapse`: one hit per dedup cluster (grouped by the indexer), printed.
 pub fn search_collapsed(
-    ws: &salwatch_crawler::Workspace,
     searcher: &Searcher,
     query: &salwatch_indexer::SearchQuery,
     format: Format,
 ) -> Result<ExitCode> {
-    let mut wide = query.clone();
-    wide.offset = 0;
-    wide.limit = (query.limit.saturating_add(query.offset))
-        .saturating_mul(10)
-        .max(500);
-    let results = searcher.search(&wide)?;
-    let matching = super::search::total(&results);
-    let conn = salwatch_indexer::store::open_ro(&ws.state_db())?;
-    let mut order: Vec<String> = Vec::new();
-    let mut groups: std::collections::HashMap<String, (salwatch_indexer::SearchHit, usize)> =
-        std::collections::HashMap::new();
-    for hit in results.hits {
-        let key = hit
-            .listing
-            .cluster_id
-            .clone()
-            .unwrap_or_else(|| hit.listing.listing_id.clone());
-        match groups.get_mut(&key) {
-            Some((_, n)) => *n += 1,
-            None => {
-                order.push(key.clone());
-                groups.insert(key, (hit, 1));
-            }
-        }
-    }
-    let mut hits = Vec::new();
-    for key in order.into_iter().skip(query.offset).take(query.limit) {
-        let Some((hit, matching)) = groups.remove(&key) else {
-            continue;
-        };
-        let (size, sites) = match dedup::cluster(&conn, &key)? {
-            Some(c) => (c.size, c.sites),
-            None => (1, vec![hit.listing.site.clone()]),
-        };
-        hits.push(CollapsedHit {
-            hit,
-            cluster_id: key,
-            cluster_size: size,
-            cluster_sites: sites,
-            matching,
-        });
-    }
+    let results = searcher.search_collapsed(query)?;
+    let hits = &results.hits;
     let mut out = std::io::stdout().lock();
     output::write(
         format,
-        &hits,
+        hits,
         || {
             let mut t = Table::new(vec![
                 "listing", "site", "title", "price", "cluster", "size", "sites",
             ]);
-            for h in &hits {
+            for h in hits {
                 let l = &h.hit.listing;
                 t.row(vec![
                     l.listing_id.clone(),
@@ -276,7 +218,7 @@ pub fn search_collapsed(
         eprintln!(
             "{} clusters from {} matching listings",
             hits.len(),
-            matching
+            super::search::count_label(results.total, results.total_is_lower_bound)
         );
     }
     Ok(ExitCode::SUCCESS)

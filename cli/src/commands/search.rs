@@ -27,7 +27,7 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<ExitCode> {
     let query = to_query(args, region.as_deref())?;
     let searcher = Searcher::open(&ws)?;
     if args.collapse {
-        return super::dedup::search_collapsed(&ws, &searcher, &query, args.format);
+        return super::dedup::search_collapsed(&searcher, &query, args.format);
     }
     let results = searcher.search(&query)?;
     let mut out = std::io::stdout().lock();
@@ -80,10 +80,15 @@ fn default_region(ws: &salwatch_crawler::Workspace, sites: &[String]) -> Option<
 
 /// The number of matches as people read it: `10000+` when the index stopped counting.
 pub fn total(results: &SearchResults) -> String {
-    if results.total_is_lower_bound {
-        format!("{}+", results.total)
+    count_label(results.total, results.total_is_lower_bound)
+}
+
+/// A match count as printed: `10000+` when it is a lower bound.
+pub fn count_label(total: usize, lower_bound: bool) -> String {
+    if lower_bound {
+        format!("{total}+")
     } else {
-        results.total.to_string()
+        total.to_string()
     }
 }
 

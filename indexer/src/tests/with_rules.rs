@@ -105,3 +105,57 @@ fn ingest_runs_the_rules() {
     };
     assert_eq!(ids(&search(&s, q)), ["pazar:7"]);
 }
+
+/// `ingest_many` (rules in parallel) gives the outcomes, listings and history of a page-by-page
+/// `ingest`, re-crawls, gone pages and non-listings included.
+#[test]
+fn ingest_many_equals_ingest_one_by_one() {
+    let engine = Arc::new(RuleEngine::default_pack().unwrap());
+    let mut pages: Vec<Page> = crate::synth::listings(400, 5).map(|(p, _)| p).collect();
+    let mut gone = pages[3].clone();
+    gone.status = 410;
+    gone.fetched_at += chrono::Duration::days(30);
+    gone.capture.record_id = "<urn:uuid:gone>".into();
+    pages.push(gone);
+    let mut other = pages[5].clone();
+    other.is_listing = false;
+    other.capture.record_id = "<urn:uuid:other>".into();
+    pages.insert(100, other);
+    let run = |many: bool| {
+        let (dir, ws) = workspace();
+        let mut ix = Indexer::open(&ws, engine.clone()).unwrap();
+        ix.set_dedup_enabled(false);
+        let mut outcomes = Vec::new();
+        for chunk in pages.chunks(64) {
+            if many {
+                outcomes.extend(ix.ingest_many(chunk).unwrap());
+            } else {
+                for p in chunk {
+                    outcomes.push(ix.ingest(p).unwrap());
+                }
+            }
+            ix.commit().unwrap();
+        }
+        drop(ix);
+        let s = Searcher::open(&ws).unwrap();
+        let top = s
+            .search(&SearchQuery {
+                limit: 1_000,
+                ..SearchQuery::default()
+            })
+            .unwrap();
+        // Sorted: the indexing threads share documents out between segments in any order.
+        let mut listings: Vec<Listing> = top.hits.into_iter().map(|h| h.listing).collect();
+        listings.sort_by(|a, b| a.listing_id.cmp(&b.listing_id));
+        let history: Vec<HistoryEvent> = listings
+            .iter()
+            .flat_map(|l| s.history(&l.listing_id).unwrap())
+            .collect();
+        drop(dir);
+        (outcomes, listings, history)
+    };
+    let one_by_one = run(false);
+    assert!(one_by_one.0.contains(&IngestOutcome::Skipped));
+    assert!(one_by_one.0.contains(&IngestOutcome::Updated));
+    assert_eq!(run(true), one_by_one);
+}

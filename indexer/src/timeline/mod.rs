@@ -61,7 +61,8 @@ pub fn for_listings(conn: &Connection, listing_ids: &[String]) -> Result<Vec<Eve
                     h.new.as_deref().unwrap_or("none")
                 ),
                 "text_changed" => "listing text changed".to_string(),
-                "gone" => "listing page answered 404/410: gone".to_string(),
+                "gone" => "listing page answered 404/410 or showed the site's removal notice: gone"
+                    .to_string(),
                 "reappeared" => "listing page is back".to_string(),
                 other => other.replace('_', " "),
             };
