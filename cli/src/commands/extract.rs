@@ -39,6 +39,13 @@ struct InputDoc {
     text: String,
 }
 
+/// A finished batch: NDJSON lines already serialized by the worker, or the extractions for a
+/// format that needs them all.
+enum Done {
+    Lines(Vec<u8>),
+    Kept(Vec<Extraction>),
+}
+
 /// Where finished batches go, in input order: streamed (NDJSON) or kept for a format that
 /// needs them all.
 struct Sink<'a> {
@@ -46,23 +53,19 @@ struct Sink<'a> {
     out: std::io::BufWriter<std::io::StdoutLock<'a>>,
     kept: Vec<Extraction>,
     /// Batches finished ahead of their turn, by sequence number.
-    pending: BTreeMap<usize, Vec<Extraction>>,
+    pending: BTreeMap<usize, Done>,
     /// Sequence number of the next batch to write.
     next: usize,
 }
 
 impl Sink<'_> {
-    fn take(&mut self, seq: usize, batch: Vec<Extraction>) -> Result<()> {
+    fn take(&mut self, seq: usize, batch: Done) -> Result<()> {
         self.pending.insert(seq, batch);
         while let Some(batch) = self.pending.remove(&self.next) {
             self.next += 1;
-            if self.format == Format::Ndjson {
-                for x in &batch {
-                    serde_json::to_writer(&mut self.out, x)?;
-                    self.out.write_all(b"\n")?;
-                }
-            } else {
-                self.kept.extend(batch);
+            match batch {
+                Done::Lines(bytes) => self.out.write_all(&bytes)?,
+                Done::Kept(xs) => self.kept.extend(xs),
             }
         }
         Ok(())
@@ -100,7 +103,7 @@ pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
         // hold the receiving end, so if they all stop, sending fails instead of blocking.
         let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<InputDoc>)>(jobs);
         let work_rx = Arc::new(Mutex::new(work_rx));
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<Extraction>)>();
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Done>)>();
         for _ in 0..jobs {
             let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
             let (engine, region) = (&engine, region.as_deref());
@@ -113,9 +116,14 @@ pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
                     let Ok((seq, docs)) = next else { return };
                     let xs = docs
                         .iter()
-                        .map(|d| extract_one(engine, args, region, &d.id, &d.text))
-                        .collect();
-                    if done_tx.send((seq, xs)).is_err() {
+                        .map(|d| extract_one(engine, args, region, &d.id, &d.text));
+                    // NDJSON is serialized here, in parallel, not by the writing thread.
+                    let done = if args.format == Format::Ndjson {
+                        ndjson_lines(xs).map(Done::Lines)
+                    } else {
+                        Ok(Done::Kept(xs.collect()))
+                    };
+                    if done_tx.send((seq, done)).is_err() {
                         return;
                     }
                 }
@@ -128,15 +136,15 @@ pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
                 .send((batches, docs))
                 .map_err(|_| anyhow::anyhow!("an extraction worker stopped"))?;
             batches += 1;
-            while let Ok((seq, xs)) = done_rx.try_recv() {
-                sink.take(seq, xs)?;
+            while let Ok((seq, done)) = done_rx.try_recv() {
+                sink.take(seq, done?)?;
             }
             Ok(())
         };
         read_documents(args, &mut send)?;
         drop(work_tx);
-        for (seq, xs) in done_rx {
-            sink.take(seq, xs)?;
+        for (seq, done) in done_rx {
+            sink.take(seq, done?)?;
         }
         Ok(())
     })?;
@@ -205,6 +213,16 @@ fn read_documents(
         batch(docs)?;
     }
     Ok(())
+}
+
+/// Extractions as NDJSON lines.
+fn ndjson_lines(xs: impl Iterator<Item = Extraction>) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    for x in xs {
+        serde_json::to_writer(&mut bytes, &x)?;
+        bytes.push(b'\n');
+    }
+    Ok(bytes)
 }
 
 fn extract_one(
