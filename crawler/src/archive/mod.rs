@@ -28,7 +28,7 @@ pub use photos::{ArchivedPhoto, read_photos};
 pub use reader::{Located, MemberReader};
 pub use record::WarcRecord;
 pub use writer::{
-    ArchiveWriter, CaptureInput, EncodedCapture, RevisitOf, WarcTarget, encode_capture,
+    ArchiveWriter, CaptureInput, Checkpoint, EncodedCapture, RevisitOf, WarcTarget, encode_capture,
 };
 
 /// Name of the CDXJ index in the archive directory.

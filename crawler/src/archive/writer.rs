@@ -59,6 +59,25 @@ struct OpenWarc {
     warcinfo_id: String,
 }
 
+/// Captures between two checkpoints (file data flushed to disk).
+const CHECKPOINT_EVERY: u32 = 64;
+
+/// Open files to flush to disk, taken from [`ArchiveWriter::take_checkpoint`].
+#[derive(Debug)]
+pub struct Checkpoint {
+    files: Vec<(PathBuf, std::io::Result<File>)>,
+}
+
+impl Checkpoint {
+    /// Flushes the files' data to disk.
+    pub fn sync(self) -> Result<(), ArchiveError> {
+        for (path, file) in self.files {
+            file.and_then(|f| f.sync_data()).map_err(io_err(&path))?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes captures into the archive directory.
 pub struct ArchiveWriter {
     dir: PathBuf,
@@ -240,6 +259,9 @@ impl ArchiveWriter {
             let target = self.target()?;
             let encoded = encode_capture(cap, revisit, &target).map_err(io_err(&self.dir))?;
             if let Some(capture) = self.append_encoded(&encoded)? {
+                if let Some(checkpoint) = self.take_checkpoint() {
+                    checkpoint.sync()?;
+                }
                 return Ok(capture);
             }
         }
@@ -277,10 +299,23 @@ impl ArchiveWriter {
         };
         self.append_cdxj(&enc.date, &enc.url, &enc.mime, enc.status, &capture)?;
         self.unsynced += 1;
-        if self.unsynced >= 64 {
-            self.sync()?;
-        }
         Ok(Some(capture))
+    }
+
+    /// Every 64 captures, handles on the WARC and CDXJ files to flush to disk (a checkpoint),
+    /// so that the caller can sync them after releasing the writer: an fsync takes milliseconds,
+    /// and other captures can be appended meanwhile.
+    pub fn take_checkpoint(&mut self) -> Option<Checkpoint> {
+        if self.unsynced < CHECKPOINT_EVERY {
+            return None;
+        }
+        self.unsynced = 0;
+        let mut files = Vec::with_capacity(2);
+        if let Some(c) = &self.current {
+            files.push((self.dir.join(&c.name), c.file.try_clone()));
+        }
+        files.push((self.dir.join(CDXJ_NAME), self.cdxj.try_clone()));
+        Some(Checkpoint { files })
     }
 
     /// Appends the CDXJ line of a capture (also used when reconciling after a crash).

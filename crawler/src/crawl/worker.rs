@@ -12,7 +12,9 @@ use url::Url;
 use super::analyze::{Analysis, ResponseView, analyze};
 use super::{CrawlError, CrawlEvent, CrawlObserver, Inner, SiteRuntime, SiteStats, lock};
 use crate::archive::record::to_warc_precision;
-use crate::archive::{CaptureInput, CaptureKind, CaptureMeta, RevisitOf, encode_capture};
+use crate::archive::{
+    CaptureInput, CaptureKind, CaptureMeta, Checkpoint, RevisitOf, encode_capture,
+};
 use crate::canon::host_key;
 use crate::fetch::{FetchError, FetchLimits, FetchRequest, FetchResponse};
 use crate::pacer::{Pacer, backoff_delay, parse_retry_after};
@@ -406,10 +408,35 @@ pub(crate) fn archive_response(
         let mut guard = lock(&inner.archive);
         let writer = guard.as_mut().ok_or_else(closed)?;
         if let Some(capture) = writer.append_encoded(&encoded)? {
+            let checkpoint = writer.take_checkpoint();
+            drop(guard);
+            if let Some(checkpoint) = checkpoint {
+                sync_in_background(checkpoint);
+            }
             break capture;
         }
     };
     Ok(capture)
+}
+
+/// Flushes archive files to disk off the async workers (an fsync takes milliseconds); inline
+/// when no runtime is at hand. A failed checkpoint is logged: the records are written, and the
+/// final sync of the crawl reports errors.
+fn sync_in_background(checkpoint: Checkpoint) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => {
+            handle.spawn_blocking(move || {
+                if let Err(e) = checkpoint.sync() {
+                    tracing::warn!(error = %e, "archive checkpoint failed");
+                }
+            });
+        }
+        Err(_) => {
+            if let Err(e) = checkpoint.sync() {
+                tracing::warn!(error = %e, "archive checkpoint failed");
+            }
+        }
+    }
 }
 
 /// Builds the page of an analysed capture, if it yields one.
