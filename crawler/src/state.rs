@@ -280,6 +280,14 @@ impl State {
         })
     }
 
+    /// A transaction that takes the write lock at once (waiting for it under the busy timeout).
+    /// A deferred one that reads first cannot upgrade to a write once another connection (the
+    /// indexer's) has committed: SQLite answers "database is locked" without waiting.
+    fn write_transaction(&mut self) -> Result<rusqlite::Transaction<'_>, rusqlite::Error> {
+        self.conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+    }
+
     fn err(&self, source: rusqlite::Error) -> StateError {
         StateError {
             path: self.path.clone(),
@@ -416,7 +424,7 @@ impl State {
             source,
         };
         let deferred = std::mem::take(&mut self.deferred);
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.write_transaction().map_err(err)?;
         let mut new_urls = Vec::with_capacity(deferred.len());
         for d in &deferred {
             new_urls.push(apply_completion(&tx, d).map_err(err)?);
@@ -484,7 +492,7 @@ impl State {
             source,
         };
         let deferred = std::mem::take(&mut self.deferred);
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.write_transaction().map_err(err)?;
         let mut new_urls = Vec::with_capacity(deferred.len());
         for d in &deferred {
             new_urls.push(apply_completion(&tx, d).map_err(err)?);
@@ -551,7 +559,7 @@ impl State {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.write_transaction().map_err(err)?;
         let n =
             write_completion(&tx, job, row.id, &row.site, final_state, log, found).map_err(err)?;
         tx.commit().map_err(err)?;
