@@ -20,19 +20,17 @@ cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$TMP
 trap cleanup EXIT
 
 python3 benches/crawl_site.py site "$TMP/site" "$N"
-NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
+NGINX=$(PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v nginx || true)
 if [ -n "$NGINX" ] && [ "${BENCH_SERVER:-nginx}" = nginx ]; then
   PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   chmod 755 "$TMP" && chmod -R a+rX "$TMP/site"   # nginx workers may run as another user
-  MIME=""
-  [ -f /etc/nginx/mime.types ] && MIME="include /etc/nginx/mime.types;"
   cat > "$TMP/nginx.conf" <<NGINX
 worker_processes 1;
 pid $TMP/nginx.pid;
 error_log $TMP/nginx-error.log warn;
 events { worker_connections 1024; }
 http {
-  $MIME
+  types { text/html html; text/plain txt; }
   default_type text/plain;
   access_log off;
   keepalive_requests 1000000;
