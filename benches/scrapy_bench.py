@@ -14,9 +14,12 @@ class BenchSpider(scrapy.Spider):
         "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # the closing stats (response count, elapsed time) are INFO
         "TELNETCONSOLE_ENABLED": False,
         "HTTPCACHE_ENABLED": False,
+        # From Scrapy's "broad crawls" advice, where it does not change the work: no cookie jar
+        # (salwatch keeps none either). Retries and redirects stay on, as in salwatch.
+        "COOKIES_ENABLED": False,
     }
 
     def __init__(self, start, **kw):

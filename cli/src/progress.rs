@@ -91,6 +91,18 @@ impl CrawlObserver for CrawlProgress {
                     .println(format!("{site}: {url}: {error}"))
                     .unwrap_or(());
             }
+            CrawlEvent::HostHeld {
+                site,
+                host,
+                status,
+                wait_secs,
+            } => {
+                self.multi
+                    .println(format!(
+                        "{site}: {host} answered {status} with Retry-After: held for {wait_secs} s (other sites go on)"
+                    ))
+                    .unwrap_or(());
+            }
             CrawlEvent::SiteFinished { site } => {
                 let bar = self.bar(site);
                 bar.set_length(bar.position());

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::page::PageFields;
-use crate::text::{collapse_whitespace, html_to_text};
+use crate::text::{collapse_whitespace, html_to_text_of};
 
 /// Errors loading a site profile.
 #[derive(Debug, thiserror::Error)]
@@ -409,7 +409,7 @@ impl SiteProfile {
             listing_links,
             pagination_links,
             follow_links,
-            text: html_to_text(html),
+            text: html_to_text_of(&doc),
         }
     }
 }
@@ -452,9 +452,10 @@ fn compile_field(path: &Path, key: &str, spec: &str) -> Result<FieldSelector, Pr
 
 /// The page's `<base href>` resolved against the URL, or the URL itself.
 fn document_base(doc: &Html, url: &Url) -> Url {
-    Selector::parse("base[href]")
-        .ok()
-        .and_then(|sel| doc.select(&sel).next())
+    static BASE: std::sync::LazyLock<Option<Selector>> =
+        std::sync::LazyLock::new(|| Selector::parse("base[href]").ok());
+    BASE.as_ref()
+        .and_then(|sel| doc.select(sel).next())
         .and_then(|el| el.value().attr("href"))
         .and_then(|h| url.join(h.trim()).ok())
         .unwrap_or_else(|| url.clone())

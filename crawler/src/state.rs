@@ -167,11 +167,36 @@ pub mod event {
 pub type LogOutcome = (Option<u16>, Option<String>);
 
 /// The state database.
+///
+/// Completions can be deferred ([`State::complete_later`]) and written together by the next
+/// [`State::claim_batch`] or [`State::flush`], so that a busy crawl pays one SQLite commit per
+/// batch of pages instead of two per page. A deferred row stays `in_flight` on disk until then:
+/// if the process dies first, crash recovery finds its capture in the archive and completes it
+/// from there (see `crawl::recover`), so nothing is lost nor fetched twice.
 #[derive(Debug)]
 pub struct State {
     conn: Connection,
     path: PathBuf,
+    deferred: Vec<Deferred>,
+    deferred_since: Option<std::time::Instant>,
+    new_urls: std::collections::HashMap<String, u64>,
 }
+
+/// A completion waiting for the next batch commit.
+#[derive(Debug)]
+struct Deferred {
+    job: String,
+    row_id: i64,
+    site: String,
+    final_state: &'static str,
+    log: FetchLogEntry,
+    found: Vec<NewUrl>,
+}
+
+/// Deferred completions written at once when this many are waiting.
+const DEFER_MAX_ROWS: usize = 256;
+/// Deferred completions written at once when the oldest has waited this long.
+const DEFER_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS crawl_frontier (
@@ -249,7 +274,18 @@ impl State {
         Ok(Self {
             conn,
             path: path.to_path_buf(),
+            deferred: Vec::new(),
+            deferred_since: None,
+            new_urls: std::collections::HashMap::new(),
         })
+    }
+
+    /// A transaction that takes the write lock at once (waiting for it under the busy timeout).
+    /// A deferred one that reads first cannot upgrade to a write once another connection (the
+    /// indexer's) has committed: SQLite answers "database is locked" without waiting.
+    fn write_transaction(&mut self) -> Result<rusqlite::Transaction<'_>, rusqlite::Error> {
+        self.conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
     }
 
     fn err(&self, source: rusqlite::Error) -> StateError {
@@ -310,10 +346,8 @@ impl State {
     /// Records that a job writes into a WARC file (before the first capture lands in it).
     pub fn register_warc_file(&self, name: &str, job: &str) -> Result<(), StateError> {
         self.conn
-            .execute(
-                "INSERT OR IGNORE INTO crawl_warc_files(name, job) VALUES (?1, ?2)",
-                params![name, job],
-            )
+            .prepare_cached("INSERT OR IGNORE INTO crawl_warc_files(name, job) VALUES (?1, ?2)")
+            .and_then(|mut stmt| stmt.execute(params![name, job]))
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -357,34 +391,123 @@ impl State {
 
     /// Claims the next queued URL of a site (highest priority, then shallowest, then oldest).
     pub fn claim_next(
-        &self,
+        &mut self,
         site: &str,
         job: &str,
         images_only: bool,
     ) -> Result<Option<FrontierRow>, StateError> {
-        let sql = if images_only {
+        Ok(self.claim_batch(site, job, images_only, 1)?.pop())
+    }
+
+    /// Claims up to `limit` queued URLs of a site in frontier order, in one transaction that
+    /// first writes every deferred completion (so the URLs they found are claimable). The claim
+    /// is committed before any of the rows is fetched: a capture is never written for a row the
+    /// database still shows as queued.
+    pub fn claim_batch(
+        &mut self,
+        site: &str,
+        job: &str,
+        images_only: bool,
+        limit: usize,
+    ) -> Result<Vec<FrontierRow>, StateError> {
+        // The limit is written into the SQL (one cached statement per batch size): bound as a
+        // parameter, it made SQLite prepare the statement again at every step.
+        let sql = format!(
             "SELECT id, site, url, depth, priority, kind, referrer, hops, job, digest, record_id, captured_at, etag, last_modified FROM crawl_frontier
-             WHERE site = ?1 AND state = 'queued' AND kind = 'image' ORDER BY priority DESC, depth, id LIMIT 1"
-        } else {
-            "SELECT id, site, url, depth, priority, kind, referrer, hops, job, digest, record_id, captured_at, etag, last_modified FROM crawl_frontier
-             WHERE site = ?1 AND state = 'queued' ORDER BY priority DESC, depth, id LIMIT 1"
+             WHERE site = ?1 AND state = 'queued'{} ORDER BY priority DESC, depth, id LIMIT {}",
+            if images_only { " AND kind = 'image'" } else { "" },
+            limit.max(1)
+        );
+        let path = self.path.clone();
+        let err = |source| StateError {
+            path: path.clone(),
+            source,
         };
-        let row = self
-            .conn
-            .query_row(sql, params![site], row_to_frontier)
-            .optional()
-            .map_err(|e| self.err(e))?;
-        if let Some(mut row) = row {
-            self.conn
-                .execute(
-                    "UPDATE crawl_frontier SET state = 'in_flight', job = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
-                    params![row.id, job],
-                )
-                .map_err(|e| self.err(e))?;
-            row.job = Some(job.to_string());
-            return Ok(Some(row));
+        let deferred = std::mem::take(&mut self.deferred);
+        let tx = self.write_transaction().map_err(err)?;
+        let mut new_urls = Vec::with_capacity(deferred.len());
+        for d in &deferred {
+            new_urls.push(apply_completion(&tx, d).map_err(err)?);
         }
-        Ok(None)
+        let mut rows = {
+            let mut stmt = tx.prepare_cached(&sql).map_err(err)?;
+            stmt.query_map(params![site], row_to_frontier)
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(err)?
+        };
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE crawl_frontier SET state = 'in_flight', job = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+                )
+                .map_err(err)?;
+            for row in &mut rows {
+                stmt.execute(params![row.id, job]).map_err(err)?;
+                row.job = Some(job.to_string());
+            }
+        }
+        tx.commit().map_err(err)?;
+        self.deferred_since = None;
+        for (d, n) in deferred.iter().zip(new_urls) {
+            *self.new_urls.entry(d.site.clone()).or_default() += n;
+        }
+        Ok(rows)
+    }
+
+    /// Queues the completion of a row for the next batch commit (see [`State`]). Writes the
+    /// batch at once when it is large or old.
+    pub fn complete_later(
+        &mut self,
+        job: &str,
+        row: &FrontierRow,
+        final_state: &'static str,
+        log: FetchLogEntry,
+        found: Vec<NewUrl>,
+    ) -> Result<(), StateError> {
+        self.deferred.push(Deferred {
+            job: job.to_string(),
+            row_id: row.id,
+            site: row.site.clone(),
+            final_state,
+            log,
+            found,
+        });
+        let since = *self
+            .deferred_since
+            .get_or_insert_with(std::time::Instant::now);
+        if self.deferred.len() >= DEFER_MAX_ROWS || since.elapsed() >= DEFER_MAX_AGE {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes every deferred completion in one transaction.
+    pub fn flush(&mut self) -> Result<(), StateError> {
+        if self.deferred.is_empty() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let err = |source| StateError {
+            path: path.clone(),
+            source,
+        };
+        let deferred = std::mem::take(&mut self.deferred);
+        let tx = self.write_transaction().map_err(err)?;
+        let mut new_urls = Vec::with_capacity(deferred.len());
+        for d in &deferred {
+            new_urls.push(apply_completion(&tx, d).map_err(err)?);
+        }
+        tx.commit().map_err(err)?;
+        self.deferred_since = None;
+        for (d, n) in deferred.iter().zip(new_urls) {
+            *self.new_urls.entry(d.site.clone()).or_default() += n;
+        }
+        Ok(())
+    }
+
+    /// New URLs a site's written completions added to its frontier since the last call.
+    pub fn take_new_urls(&mut self, site: &str) -> u64 {
+        self.new_urls.remove(site).unwrap_or(0)
     }
 
     /// In-flight rows (left by an interrupted crawl).
@@ -436,53 +559,9 @@ impl State {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(err)?;
-        tx.execute(
-            "UPDATE crawl_frontier SET state = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
-            params![row.id, final_state],
-        )
-        .map_err(err)?;
-        let c = log.capture.as_ref();
-        if let Some((etag, last_modified)) = &log.validators
-            && let Some(c) = c
-        {
-            tx.execute(
-                "UPDATE crawl_frontier SET etag = ?2, last_modified = ?3, digest = ?4, record_id = ?5, captured_at = ?6 WHERE id = ?1",
-                params![row.id, etag, last_modified, c.payload_digest, c.record_id, log.captured_at],
-            )
-            .map_err(err)?;
-        }
-        if let Some(next) = &log.next_visit {
-            tx.execute(
-                "UPDATE crawl_frontier SET next_visit = ?2 WHERE id = ?1",
-                params![row.id, next],
-            )
-            .map_err(err)?;
-        }
-        tx.execute(
-            "INSERT INTO crawl_fetch_log(job, site, url, status, error_class, error, bytes, elapsed_ms, warc_file, warc_offset, warc_length, record_id, payload_digest, event, dhash, photo_color)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            params![
-                job,
-                log.site,
-                log.url,
-                log.status,
-                log.error_class,
-                log.error,
-                log.bytes as i64,
-                log.elapsed_ms as i64,
-                c.map(|c| c.warc_file.clone()),
-                c.map(|c| c.offset as i64),
-                c.map(|c| c.length as i64),
-                c.map(|c| c.record_id.clone()),
-                c.map(|c| c.payload_digest.clone()),
-                log.event,
-                log.dhash,
-                log.photo_color,
-            ],
-        )
-        .map_err(err)?;
-        let n = insert_urls(&tx, &row.site, found).map_err(err)?;
+        let tx = self.write_transaction().map_err(err)?;
+        let n =
+            write_completion(&tx, job, row.id, &row.site, final_state, log, found).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(n)
     }
@@ -582,6 +661,16 @@ impl State {
     }
 }
 
+impl Drop for State {
+    /// Writes what is still deferred; on failure the rows stay `in_flight` and the next crawl
+    /// completes them from the archive.
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            tracing::warn!(error = %e, "deferred crawl state not written: recovered from the archive on the next crawl");
+        }
+    }
+}
+
 /// Columns added after the first schema; added in place to older databases.
 const MIGRATIONS: &[(&str, &str)] = &[
     ("crawl_frontier", "etag TEXT"),
@@ -610,6 +699,70 @@ fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS crawl_frontier_due ON crawl_frontier(site, state, next_visit)",
     )
+}
+
+fn apply_completion(conn: &Connection, d: &Deferred) -> Result<u64, rusqlite::Error> {
+    write_completion(
+        conn,
+        &d.job,
+        d.row_id,
+        &d.site,
+        d.final_state,
+        &d.log,
+        &d.found,
+    )
+}
+
+/// The writes of one completion (inside the caller's transaction).
+fn write_completion(
+    conn: &Connection,
+    job: &str,
+    row_id: i64,
+    site: &str,
+    final_state: &str,
+    log: &FetchLogEntry,
+    found: &[NewUrl],
+) -> Result<u64, rusqlite::Error> {
+    conn.prepare_cached(
+        "UPDATE crawl_frontier SET state = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+    )?
+    .execute(params![row_id, final_state])?;
+    let c = log.capture.as_ref();
+    if let Some((etag, last_modified)) = &log.validators
+        && let Some(c) = c
+    {
+        conn.prepare_cached(
+            "UPDATE crawl_frontier SET etag = ?2, last_modified = ?3, digest = ?4, record_id = ?5, captured_at = ?6 WHERE id = ?1",
+        )?
+        .execute(params![row_id, etag, last_modified, c.payload_digest, c.record_id, log.captured_at])?;
+    }
+    if let Some(next) = &log.next_visit {
+        conn.prepare_cached("UPDATE crawl_frontier SET next_visit = ?2 WHERE id = ?1")?
+            .execute(params![row_id, next])?;
+    }
+    conn.prepare_cached(
+        "INSERT INTO crawl_fetch_log(job, site, url, status, error_class, error, bytes, elapsed_ms, warc_file, warc_offset, warc_length, record_id, payload_digest, event, dhash, photo_color)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        job,
+        log.site,
+        log.url,
+        log.status,
+        log.error_class,
+        log.error,
+        log.bytes as i64,
+        log.elapsed_ms as i64,
+        c.map(|c| c.warc_file.as_str()),
+        c.map(|c| c.offset as i64),
+        c.map(|c| c.length as i64),
+        c.map(|c| c.record_id.as_str()),
+        c.map(|c| c.payload_digest.as_str()),
+        log.event,
+        log.dhash,
+        log.photo_color,
+    ])?;
+    insert_urls(conn, site, found)
 }
 
 fn insert_urls(conn: &Connection, site: &str, urls: &[NewUrl]) -> Result<u64, rusqlite::Error> {
@@ -716,7 +869,7 @@ mod tests {
             .expect("complete");
             // "second" stays in flight: the process dies here.
         }
-        let st = State::open(&path).expect("reopen");
+        let mut st = State::open(&path).expect("reopen");
         let inflight = st.in_flight().expect("in flight");
         assert_eq!(inflight.len(), 1);
         assert_eq!(inflight[0].url, "http://a/page2");
@@ -740,6 +893,75 @@ mod tests {
         assert_eq!(
             st.fetch_log_of("s", "http://a/listing").expect("log"),
             vec![(Some(200), None)]
+        );
+    }
+
+    /// A deferred completion is invisible on disk until the next batch commit: if the process
+    /// dies first (no drop, no flush), the row is still `in_flight`, which is what crash
+    /// recovery looks up in the archive. The next claim writes it, and the URLs it found are
+    /// claimable in that same claim.
+    #[test]
+    fn deferred_completions_stay_in_flight_until_the_next_claim() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("state.db");
+        let mut st = State::open(&path).expect("open");
+        st.enqueue(
+            "s",
+            &[
+                url("http://a/1", priority::LISTING, 0),
+                url("http://a/2", priority::LISTING, 0),
+            ],
+        )
+        .expect("enqueue");
+        let rows = st.claim_batch("s", "j1", false, 8).expect("claim");
+        assert_eq!(rows.len(), 2);
+        let log = |u: &str| FetchLogEntry {
+            site: "s".into(),
+            url: u.into(),
+            status: Some(200),
+            ..Default::default()
+        };
+        st.complete_later(
+            "j1",
+            &rows[0],
+            "done",
+            log("http://a/1"),
+            vec![url("http://a/3", priority::LISTING, 1)],
+        )
+        .expect("defer");
+        // Killed here: no flush, no drop.
+        std::mem::forget(st);
+        let mut st = State::open(&path).expect("reopen");
+        assert_eq!(st.in_flight().expect("in flight").len(), 2);
+        assert_eq!(st.url_state("s", "http://a/3").expect("state"), None);
+
+        // Live: the next claim writes the deferred completion first.
+        st.complete_later(
+            "j1",
+            &rows[0],
+            "done",
+            log("http://a/1"),
+            vec![url("http://a/3", priority::LISTING, 1)],
+        )
+        .expect("defer");
+        let next = st.claim_batch("s", "j1", false, 8).expect("claim");
+        assert_eq!(
+            next.iter().map(|r| r.url.as_str()).collect::<Vec<_>>(),
+            vec!["http://a/3"]
+        );
+        assert_eq!(st.take_new_urls("s"), 1);
+        assert_eq!(
+            st.url_state("s", "http://a/1").expect("state").as_deref(),
+            Some("done")
+        );
+        st.complete_later("j1", &rows[1], "failed", log("http://a/2"), Vec::new())
+            .expect("defer");
+        drop(st);
+        let st = State::open(&path).expect("reopen");
+        assert_eq!(
+            st.url_state("s", "http://a/2").expect("state").as_deref(),
+            Some("failed"),
+            "a clean close writes what was deferred"
         );
     }
 

@@ -56,11 +56,20 @@ const BLOCKS: &[&str] = &[
 
 /// Readable text of an HTML document (see the module documentation).
 pub fn html_to_text(html: &str) -> String {
-    let doc = Html::parse_document(html);
+    html_to_text_of(&Html::parse_document(html))
+}
+
+/// `head > title`, parsed once.
+static TITLE: std::sync::LazyLock<Option<scraper::Selector>> =
+    std::sync::LazyLock::new(|| scraper::Selector::parse("head > title").ok());
+
+/// Readable text of an already parsed document (a page is parsed once for fields, links and
+/// text).
+pub fn html_to_text_of(doc: &Html) -> String {
     let mut out = TextBuilder::default();
     // The document <title> is useful context even though <head> is skipped.
-    if let Ok(sel) = scraper::Selector::parse("head > title")
-        && let Some(title) = doc.select(&sel).next()
+    if let Some(sel) = TITLE.as_ref()
+        && let Some(title) = doc.select(sel).next()
     {
         out.push_text(&title.text().collect::<String>());
         out.newline();

@@ -73,6 +73,12 @@ pub fn print_report(report: &PipelineReport) {
                 stats.recovered
             ));
         }
+        if stats.held > 0 {
+            line.push_str(&format!(
+                "  held by Retry-After {} time(s), up to {} s",
+                stats.held, stats.held_secs
+            ));
+        }
         println!("{line}");
         if stats.session_expired > 0 {
             println!(

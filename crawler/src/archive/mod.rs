@@ -27,7 +27,9 @@ pub use meta::{CaptureKind, CaptureMeta};
 pub use photos::{ArchivedPhoto, read_photos};
 pub use reader::{Located, MemberReader};
 pub use record::WarcRecord;
-pub use writer::{ArchiveWriter, CaptureInput, RevisitOf};
+pub use writer::{
+    ArchiveWriter, CaptureInput, Checkpoint, EncodedCapture, RevisitOf, WarcTarget, encode_capture,
+};
 
 /// Name of the CDXJ index in the archive directory.
 pub const CDXJ_NAME: &str = "captures.cdxj";

@@ -1,12 +1,15 @@
 //! The scheduler: per-site loops on tokio that claim URLs from the SQLite frontier (listing links
-//! first, then pagination, then other links), pace them per host, fetch through a [`Transport`],
-//! archive every response first, record the outcome and new URLs in one transaction, and only
-//! then hand the [`Page`] downstream.
+//! first, then pagination, then other links) a batch at a time, pace them per host, fetch
+//! through a [`Transport`], archive every response first, record the outcome and new URLs, and
+//! hand the [`Page`] downstream.
 //!
-//! Resumability: a capture is archived (one write of its three records) before its frontier row
-//! is marked done. At start, rows left in flight by a killed crawl are looked up in the WARC files
-//! their job wrote: found ones are completed from the archive (links, CDXJ line, page re-sent),
-//! the rest go back to the queue. So every URL is captured exactly once.
+//! Resumability: a claim is committed before any of its rows is fetched, and a capture is
+//! archived (one write of its three records) before its frontier row is marked done. The "done"
+//! writes are deferred and committed together with the next claim (one SQLite commit per batch
+//! of pages), so after a kill a captured row may still read `in_flight`. At start, rows left in
+//! flight by a killed crawl are looked up in the WARC files their job wrote: found ones are
+//! completed from the archive (links, CDXJ line, page re-sent), the rest go back to the queue.
+//! So every URL is captured exactly once, however many completions were pending at the kill.
 
 mod analyze;
 mod recover;
@@ -103,6 +106,18 @@ pub enum CrawlEvent {
         /// What went wrong.
         error: String,
     },
+    /// A host answered 429/503 with a long Retry-After: its URLs wait (up to the 300 s cap)
+    /// while the other sites go on.
+    HostHeld {
+        /// Site.
+        site: String,
+        /// Host (and port).
+        host: String,
+        /// The 429 or 503.
+        status: u16,
+        /// Seconds the host is held.
+        wait_secs: u64,
+    },
     /// A site's crawl ended.
     SiteFinished {
         /// Site.
@@ -151,6 +166,10 @@ pub struct SiteStats {
     pub gone: u64,
     /// Responses showing an expired session (the site was stopped at the first).
     pub session_expired: u64,
+    /// Times a host of the site was held by a long Retry-After (see [`CrawlEvent::HostHeld`]).
+    pub held: u64,
+    /// Longest of those holds, in seconds.
+    pub held_secs: u64,
 }
 
 /// Counters of a crawl.
@@ -186,6 +205,8 @@ impl SiteStats {
         self.changed += o.changed;
         self.gone += o.gone;
         self.session_expired += o.session_expired;
+        self.held += o.held;
+        self.held_secs = self.held_secs.max(o.held_secs);
     }
 }
 
@@ -196,6 +217,8 @@ pub(crate) struct Inner {
     pub(crate) state: Mutex<State>,
     pub(crate) archive: Mutex<Option<ArchiveWriter>>,
     pub(crate) archive_dir: std::path::PathBuf,
+    /// The WARC file last recorded in state.db as written by this job.
+    pub(crate) registered_warc: Mutex<String>,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) tor_routes: route::TorRoutes,
     pub(crate) global: Arc<Semaphore>,
@@ -305,6 +328,7 @@ impl Crawler {
                 state: Mutex::new(state),
                 archive: Mutex::new(None),
                 archive_dir,
+                registered_warc: Mutex::new(String::new()),
                 transport,
                 tor_routes,
                 global,
@@ -365,6 +389,7 @@ impl Crawler {
                 &job,
             )?;
             *lock(&inner.archive) = Some(writer);
+            lock(&inner.registered_warc).clear();
         }
         let (mut recovered, sent) = recover::reconcile(inner, &job, &pages).await?;
         let replayed = recover::replay(inner, &job, &pages, &sent).await?;

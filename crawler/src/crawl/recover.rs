@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::BufRead;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 use tokio::sync::mpsc;
 use url::Url;
@@ -127,7 +126,6 @@ pub(crate) async fn reconcile(
                             date: resp.date,
                         },
                         &stats,
-                        &AtomicU64::new(0),
                     )?;
                     let mut s = lock(&stats).clone();
                     s.recovered = 1;
@@ -143,6 +141,8 @@ pub(crate) async fn reconcile(
             }
         }
     }
+    // The completions above are deferred: written before the rest goes back to the queue.
+    lock(&inner.state).flush()?;
     let requeued = lock(&inner.state).requeue_in_flight()?;
     if requeued > 0 {
         tracing::info!(

@@ -398,3 +398,105 @@ async fn the_profile_removed_marker_is_logged_as_gone() {
         "removed when first seen: gone on revisit"
     );
 }
+
+fn held_route(path: &str, _n: u32) -> Reply {
+    match path {
+        "/robots.txt" => Reply::not_found(),
+        "/" => Reply::html(r#"<a href="/h/1">1</a><a href="/h/2">2</a><a href="/h/3">3</a>"#),
+        _ => Reply::status(503, &[("Retry-After", "300")]),
+    }
+}
+
+/// `/` links `/p/1`, which links `/p/2` … up to `/p/12`: a site crawled one page at a time.
+fn chain_route(path: &str, _n: u32) -> Reply {
+    let next = match path {
+        "/robots.txt" => return Reply::not_found(),
+        "/" => 1,
+        p => match p.strip_prefix("/p/").and_then(|n| n.parse::<u32>().ok()) {
+            Some(n) if n < 12 => n + 1,
+            Some(_) => return Reply::html("<p>end</p>"),
+            None => return Reply::not_found(),
+        },
+    };
+    Reply::html(&format!(r#"<a href="/p/{next}">next</a>"#))
+}
+
+/// Records events; stops the crawl once the site `other` is done.
+#[derive(Default)]
+struct StopWhenOtherDone {
+    events: std::sync::Mutex<Vec<CrawlEvent>>,
+    stop: std::sync::OnceLock<StopHandle>,
+}
+
+impl CrawlObserver for StopWhenOtherDone {
+    fn event(&self, event: &CrawlEvent) {
+        if matches!(event, CrawlEvent::SiteFinished { site } if site == "other")
+            && let Some(h) = self.stop.get()
+        {
+            h.stop();
+        }
+        lock(&self.events).push(event.clone());
+    }
+}
+
+/// A host answering 503 with `Retry-After: 300` is held for the full (capped) 300 s, but it
+/// holds only its own site's slots: with every global slot as wide as that site's, the other
+/// site is still crawled to the end at once, and the hold is counted and announced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_held_by_retry_after_does_not_stall_other_sites() {
+    let held = TestServer::start(held_route).await;
+    let other = TestServer::start(chain_route).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = format!(
+        "[crawl]\nallow_private_addresses = true\nrequests_per_minute = 0\nconcurrency = 2\nper_site_concurrency = 2\nretries = 2\nfirst_byte_timeout_secs = 3\ntotal_timeout_secs = 10\n\n[[sites]]\nname = \"held\"\nseeds = [\"{}/\"]\n\n[[sites]]\nname = \"other\"\nseeds = [\"{}/\"]\ndelay_ms = 30\n",
+        held.base, other.base
+    );
+    let config = Config::parse(
+        &text,
+        &dir.path().join("salwatch.toml"),
+        dir.path().to_path_buf(),
+    )
+    .expect("config");
+    let ws = Workspace::new(dir.path().join("ws"));
+    let crawler = Crawler::new(config, &ws).expect("crawler");
+    let watch = Arc::new(StopWhenOtherDone::default());
+    assert!(watch.stop.set(crawler.stop_handle()).is_ok());
+    let (tx, mut rx) = mpsc::channel(4);
+    let collect = tokio::spawn(async move {
+        let mut v = Vec::new();
+        while let Some(p) = rx.recv().await {
+            v.push(p);
+        }
+        v
+    });
+    let started = Instant::now();
+    let stats = crawler.run(tx, watch.clone()).await.expect("crawl");
+    let took = started.elapsed();
+    let pages = collect.await.expect("join");
+
+    assert!(
+        took < Duration::from_secs(20),
+        "the hold stalled the crawl: {took:?}"
+    );
+    assert!(
+        has_page(&pages, "/p/12"),
+        "the other site was crawled to the end"
+    );
+    assert_eq!(stats.per_site["other"].held, 0);
+    let h = &stats.per_site["held"];
+    assert!(h.held >= 1, "{h:?}");
+    assert_eq!(h.held_secs, 300, "Retry-After honoured up to its cap");
+    let events = lock(&watch.events).clone();
+    assert!(
+        events.iter().any(|e| matches!(e, CrawlEvent::HostHeld { site, status: 503, wait_secs: 300, .. } if site == "held")),
+        "the hold is announced: {events:?}"
+    );
+    assert_eq!(held.hits("/h/1"), 1, "not retried before the hold ends");
+    drop(crawler);
+    let st = State::open(&ws.state_db()).expect("state");
+    assert_eq!(
+        st.count("held", "queued").expect("count"),
+        3,
+        "held URLs wait in the queue for the next crawl"
+    );
+}

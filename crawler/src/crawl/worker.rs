@@ -12,7 +12,9 @@ use url::Url;
 use super::analyze::{Analysis, ResponseView, analyze};
 use super::{CrawlError, CrawlEvent, CrawlObserver, Inner, SiteRuntime, SiteStats, lock};
 use crate::archive::record::to_warc_precision;
-use crate::archive::{CaptureInput, CaptureKind, CaptureMeta, RevisitOf};
+use crate::archive::{
+    CaptureInput, CaptureKind, CaptureMeta, Checkpoint, RevisitOf, encode_capture,
+};
 use crate::canon::host_key;
 use crate::fetch::{FetchError, FetchLimits, FetchRequest, FetchResponse};
 use crate::pacer::{Pacer, backoff_delay, parse_retry_after};
@@ -22,6 +24,10 @@ use crate::state::{FetchLogEntry, FrontierRow, UrlKind, event, priority};
 
 /// Longest Retry-After honoured; longer ones are capped.
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(300);
+/// Most rows claimed at once by a site loop.
+const CLAIM_BATCH_MAX: usize = 32;
+/// A Retry-After at least this long is reported as a hold of the host.
+const HOLD_REPORTED: Duration = Duration::from_secs(10);
 /// Base of the exponential back-off.
 const BACKOFF_BASE: Duration = Duration::from_millis(500);
 
@@ -43,6 +49,9 @@ pub(crate) async fn crawl_site(
     ));
     let mut tasks: JoinSet<Result<(), CrawlError>> = JoinSet::new();
     let mut pages_claimed: u64 = 0;
+    // Rows are claimed a batch at a time (one commit that also writes the deferred completions).
+    let batch = site.concurrency.clamp(1, CLAIM_BATCH_MAX);
+    let mut ready: std::collections::VecDeque<FrontierRow> = std::collections::VecDeque::new();
     let mut result = Ok(());
     loop {
         while let Some(done) = tasks.try_join_next() {
@@ -61,9 +70,23 @@ pub(crate) async fn crawl_site(
         if inner.stop.load(Ordering::SeqCst) || site.halted.load(Ordering::SeqCst) {
             break;
         }
-        let images_only = pages_claimed >= site.max_pages;
-        let row = lock(&inner.state).claim_next(&site.name, &job, images_only)?;
-        let Some(row) = row else {
+        if ready.is_empty() {
+            let images_only = pages_claimed >= site.max_pages;
+            let limit = if images_only {
+                batch
+            } else {
+                batch.min(usize::try_from(site.max_pages - pages_claimed).unwrap_or(batch))
+            };
+            let rows = {
+                let mut state = lock(&inner.state);
+                let rows = state.claim_batch(&site.name, &job, images_only, limit)?;
+                pending.fetch_add(state.take_new_urls(&site.name), Ordering::Relaxed);
+                rows
+            };
+            pages_claimed += rows.iter().filter(|r| r.kind == UrlKind::Page).count() as u64;
+            ready.extend(rows);
+        }
+        let Some(row) = ready.pop_front() else {
             drop(site_permit);
             match tasks.join_next().await {
                 None => break,
@@ -76,45 +99,36 @@ pub(crate) async fn crawl_site(
                 }
             }
         };
-        if row.kind == UrlKind::Page {
-            pages_claimed += 1;
-        }
         let left = pending.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
         observer.event(&CrawlEvent::Queued {
             site: site.name.clone(),
             pending: left,
         });
-        let Ok(global_permit) = inner.global.clone().acquire_owned().await else {
-            break;
-        };
-        let (inner2, site2, job2, pages2, obs2, stats2, pending2) = (
+        let (inner2, site2, job2, pages2, obs2, stats2) = (
             inner.clone(),
             site.clone(),
             job.clone(),
             pages.clone(),
             observer.clone(),
             stats.clone(),
-            pending.clone(),
         );
         tasks.spawn(async move {
-            let _permits = (site_permit, global_permit);
-            process_row(
-                &inner2,
-                &site2,
-                &job2,
-                row,
-                &pages2,
-                obs2.as_ref(),
-                &stats2,
-                &pending2,
-            )
-            .await
+            let _permit = site_permit;
+            process_row(&inner2, &site2, &job2, row, &pages2, obs2.as_ref(), &stats2).await
         });
     }
     while let Some(done) = tasks.join_next().await {
         if let Err(e) = flatten(done) {
             result = Err(e);
         }
+    }
+    {
+        let mut state = lock(&inner.state);
+        // Claimed but never started (a stop): back to the queue.
+        for row in ready {
+            state.requeue(row.id)?;
+        }
+        state.flush()?;
     }
     observer.event(&CrawlEvent::SiteFinished {
         site: site.name.clone(),
@@ -163,12 +177,16 @@ fn pacer(inner: &Inner, site: &SiteRuntime, url: &Url) -> Arc<Pacer> {
 }
 
 /// Fetches with retries: transient errors and 429/5xx are retried with exponential back-off and
-/// jitter; Retry-After of 429/503 holds the whole host.
+/// jitter; Retry-After of 429/503 holds the whole host (reported, see [`CrawlEvent::HostHeld`]).
+/// A global permit is held only while a request is on the wire, never while waiting for the
+/// host's pacer: a host held for minutes ties up its own site's slots, not the other sites'.
 /// `None` when a stop was asked while waiting for the pacer (nothing was sent).
 async fn fetch_with_retries(
     inner: &Inner,
     site: &SiteRuntime,
     request: &FetchRequest,
+    observer: &dyn CrawlObserver,
+    stats: &std::sync::Mutex<SiteStats>,
 ) -> Option<(Result<FetchResponse, FetchError>, u32)> {
     let pacer = pacer(inner, site, &request.url);
     let retries = inner.config.crawl.retries;
@@ -182,13 +200,25 @@ async fn fetch_with_retries(
             .tor_routes
             .for_request(site, &request.url)
             .unwrap_or(&inner.transport);
-        let result = transport.fetch(request).await;
+        let result = {
+            let _permit = tokio::select! {
+                p = inner.global.acquire() => p.ok()?,
+                () = stopped(inner) => return None,
+            };
+            transport.fetch(request).await
+        };
         let retry_wait = match &result {
             Ok(r) if r.status == 429 || r.status == 503 => {
-                let wait = r
+                let asked = r
                     .header("retry-after")
-                    .and_then(|v| parse_retry_after(&v, RETRY_AFTER_CAP))
-                    .unwrap_or_else(|| backoff_delay(BACKOFF_BASE, attempt, RETRY_AFTER_CAP));
+                    .and_then(|v| parse_retry_after(&v, RETRY_AFTER_CAP));
+                if let Some(wait) = asked
+                    && wait >= HOLD_REPORTED
+                {
+                    report_hold(site, request, r.status, wait, observer, stats);
+                }
+                let wait =
+                    asked.unwrap_or_else(|| backoff_delay(BACKOFF_BASE, attempt, RETRY_AFTER_CAP));
                 pacer.back_off(wait);
                 Some(wait)
             }
@@ -215,6 +245,30 @@ async fn fetch_with_retries(
     }
 }
 
+/// Logs, counts and announces a host held by a long Retry-After.
+fn report_hold(
+    site: &SiteRuntime,
+    request: &FetchRequest,
+    status: u16,
+    wait: Duration,
+    observer: &dyn CrawlObserver,
+    stats: &std::sync::Mutex<SiteStats>,
+) {
+    let host = host_key(&request.url);
+    tracing::warn!(site = %site.name, %host, status, wait_secs = wait.as_secs(), "host held by Retry-After (other sites go on)");
+    {
+        let mut s = lock(stats);
+        s.held += 1;
+        s.held_secs = s.held_secs.max(wait.as_secs());
+    }
+    observer.event(&CrawlEvent::HostHeld {
+        site: site.name.clone(),
+        host,
+        status,
+        wait_secs: wait.as_secs(),
+    });
+}
+
 /// Resolves once a stop is asked (the flag is polled every 100 ms).
 async fn stopped(inner: &Inner) {
     while !inner.stop.load(Ordering::SeqCst) {
@@ -228,6 +282,8 @@ async fn robots_for(
     site: &SiteRuntime,
     job: &str,
     url: &Url,
+    observer: &dyn CrawlObserver,
+    stats: &std::sync::Mutex<SiteStats>,
 ) -> Result<Arc<RobotsPolicy>, CrawlError> {
     let key = host_key(url);
     let cell = lock(&inner.robots).entry(key.clone()).or_default().clone();
@@ -237,7 +293,7 @@ async fn robots_for(
             robots_url.set_path("/robots.txt");
             robots_url.set_query(None);
             let request = FetchRequest { url: robots_url.clone(), headers: site.headers.clone(), limits: limits(inner, true) };
-            let Some((result, _)) = fetch_with_retries(inner, site, &request).await else {
+            let Some((result, _)) = fetch_with_retries(inner, site, &request, observer, stats).await else {
                 return Err(CrawlError::Stopped);
             };
             let agent = agent_token(&inner.config.crawl.user_agent);
@@ -317,14 +373,6 @@ pub(crate) fn archive_response(
     let head = request.http_head();
     let url = resp.url.to_string();
     let metadata = serde_json::to_value(&meta).unwrap_or_default();
-    let mut guard = lock(&inner.archive);
-    let Some(writer) = guard.as_mut() else {
-        return Err(CrawlError::Config(
-            "archive is not open (crawl not running)".into(),
-        ));
-    };
-    let name = writer.prepare()?;
-    lock(&inner.state).register_warc_file(&name, job)?;
     let input = CaptureInput {
         url: &url,
         date,
@@ -337,11 +385,58 @@ pub(crate) fn archive_response(
         mime,
         metadata,
     };
-    let capture = match revisit {
-        Some(of) => writer.write_revisit(&input, of)?,
-        None => writer.write_capture(&input)?,
+    let closed = || CrawlError::Config("archive is not open (crawl not running)".into());
+    // Records are built and compressed outside the writer's lock (so both cores compress);
+    // only the append is serialised. A rotation in between means encoding again.
+    let capture = loop {
+        let target = {
+            let mut guard = lock(&inner.archive);
+            let writer = guard.as_mut().ok_or_else(closed)?;
+            let target = writer.target()?;
+            let mut registered = lock(&inner.registered_warc);
+            if *registered != target.name {
+                lock(&inner.state).register_warc_file(&target.name, job)?;
+                registered.clone_from(&target.name);
+            }
+            target
+        };
+        let encoded =
+            encode_capture(&input, revisit, &target).map_err(|source| CrawlError::Io {
+                path: inner.archive_dir.join(&target.name),
+                source,
+            })?;
+        let mut guard = lock(&inner.archive);
+        let writer = guard.as_mut().ok_or_else(closed)?;
+        if let Some(capture) = writer.append_encoded(&encoded)? {
+            let checkpoint = writer.take_checkpoint();
+            drop(guard);
+            if let Some(checkpoint) = checkpoint {
+                sync_in_background(checkpoint);
+            }
+            break capture;
+        }
     };
     Ok(capture)
+}
+
+/// Flushes archive files to disk off the async workers (an fsync takes milliseconds); inline
+/// when no runtime is at hand. A failed checkpoint is logged: the records are written, and the
+/// final sync of the crawl reports errors.
+fn sync_in_background(checkpoint: Checkpoint) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => {
+            handle.spawn_blocking(move || {
+                if let Err(e) = checkpoint.sync() {
+                    tracing::warn!(error = %e, "archive checkpoint failed");
+                }
+            });
+        }
+        Err(_) => {
+            if let Err(e) = checkpoint.sync() {
+                tracing::warn!(error = %e, "archive checkpoint failed");
+            }
+        }
+    }
 }
 
 /// Builds the page of an analysed capture, if it yields one.
@@ -378,21 +473,20 @@ async fn process_row(
     pages: &mpsc::Sender<Page>,
     observer: &dyn CrawlObserver,
     stats: &std::sync::Mutex<SiteStats>,
-    pending: &AtomicU64,
 ) -> Result<(), CrawlError> {
-    let fail = |class: &str, message: String, state: &str| -> Result<(), CrawlError> {
-        lock(&inner.state).complete(
+    let fail = |class: &str, message: String, state: &'static str| -> Result<(), CrawlError> {
+        lock(&inner.state).complete_later(
             job,
             &row,
             state,
-            &FetchLogEntry {
+            FetchLogEntry {
                 site: site.name.clone(),
                 url: row.url.clone(),
                 error_class: Some(class.to_string()),
                 error: Some(message.clone()),
                 ..Default::default()
             },
-            &[],
+            Vec::new(),
         )?;
         observer.event(&CrawlEvent::Failed {
             site: site.name.clone(),
@@ -409,7 +503,7 @@ async fn process_row(
         }
     };
     if site.obey_robots {
-        let policy = match robots_for(inner, site, job, &url).await {
+        let policy = match robots_for(inner, site, job, &url, observer, stats).await {
             Err(CrawlError::Stopped) => {
                 lock(&inner.state).requeue(row.id)?;
                 return Ok(());
@@ -441,7 +535,8 @@ async fn process_row(
         headers,
         limits: limits(inner, false),
     };
-    let Some((result, attempts)) = fetch_with_retries(inner, site, &request).await else {
+    let Some((result, attempts)) = fetch_with_retries(inner, site, &request, observer, stats).await
+    else {
         lock(&inner.state).requeue(row.id)?;
         return Ok(());
     };
@@ -518,7 +613,6 @@ async fn process_row(
             date: fetched_at,
         },
         stats,
-        pending,
     )?;
     observer.event(&CrawlEvent::Fetched {
         site: site.name.clone(),
@@ -666,7 +760,6 @@ pub(crate) fn commit(
     capture: &CaptureRef,
     outcome: &Outcome,
     stats: &std::sync::Mutex<SiteStats>,
-    pending: &AtomicU64,
 ) -> Result<(), CrawlError> {
     let status = outcome.status;
     let event = change_event(row, status, &capture.payload_digest, analysis.removed);
@@ -693,8 +786,7 @@ pub(crate) fn commit(
         dhash: analysis.meta.dhash.clone(),
         photo_color: analysis.meta.photo_color.clone(),
     };
-    let new = lock(&inner.state).complete(job, row, "done", &log, &analysis.found)?;
-    pending.fetch_add(new, Ordering::Relaxed);
+    lock(&inner.state).complete_later(job, row, "done", log, analysis.found.clone())?;
     let mut s = lock(stats);
     s.fetched += 1;
     s.bytes += outcome.bytes;
