@@ -425,10 +425,7 @@ impl State {
         };
         let deferred = std::mem::take(&mut self.deferred);
         let tx = self.write_transaction().map_err(err)?;
-        let mut new_urls = Vec::with_capacity(deferred.len());
-        for d in &deferred {
-            new_urls.push(apply_completion(&tx, d).map_err(err)?);
-        }
+        let new_urls = apply_completions(&tx, &deferred).map_err(err)?;
         let mut rows = {
             let mut stmt = tx.prepare_cached(&sql).map_err(err)?;
             stmt.query_map(params![site], row_to_frontier)
@@ -447,10 +444,7 @@ impl State {
             }
         }
         tx.commit().map_err(err)?;
-        self.deferred_since = None;
-        for (d, n) in deferred.iter().zip(new_urls) {
-            *self.new_urls.entry(d.site.clone()).or_default() += n;
-        }
+        self.completions_committed(&deferred, new_urls);
         Ok(rows)
     }
 
@@ -481,6 +475,15 @@ impl State {
         Ok(())
     }
 
+    /// Bookkeeping once deferred completions are committed: the timer restarts and the new
+    /// URLs they queued are counted per site.
+    fn completions_committed(&mut self, deferred: &[Deferred], new_urls: Vec<u64>) {
+        self.deferred_since = None;
+        for (d, n) in deferred.iter().zip(new_urls) {
+            *self.new_urls.entry(d.site.clone()).or_default() += n;
+        }
+    }
+
     /// Writes every deferred completion in one transaction.
     pub fn flush(&mut self) -> Result<(), StateError> {
         if self.deferred.is_empty() {
@@ -493,15 +496,9 @@ impl State {
         };
         let deferred = std::mem::take(&mut self.deferred);
         let tx = self.write_transaction().map_err(err)?;
-        let mut new_urls = Vec::with_capacity(deferred.len());
-        for d in &deferred {
-            new_urls.push(apply_completion(&tx, d).map_err(err)?);
-        }
+        let new_urls = apply_completions(&tx, &deferred).map_err(err)?;
         tx.commit().map_err(err)?;
-        self.deferred_since = None;
-        for (d, n) in deferred.iter().zip(new_urls) {
-            *self.new_urls.entry(d.site.clone()).or_default() += n;
-        }
+        self.completions_committed(&deferred, new_urls);
         Ok(())
     }
 
@@ -699,6 +696,14 @@ fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS crawl_frontier_due ON crawl_frontier(site, state, next_visit)",
     )
+}
+
+/// Writes deferred completions inside the caller's transaction; the new URLs each queued.
+fn apply_completions(
+    conn: &Connection,
+    deferred: &[Deferred],
+) -> Result<Vec<u64>, rusqlite::Error> {
+    deferred.iter().map(|d| apply_completion(conn, d)).collect()
 }
 
 fn apply_completion(conn: &Connection, d: &Deferred) -> Result<u64, rusqlite::Error> {
