@@ -132,6 +132,14 @@ pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
         drop((work_rx, done_tx));
         let mut batches = 0;
         let mut send = |docs: Vec<InputDoc>| -> Result<()> {
+            // Batches sent but not yet written stay under twice the workers: a slow batch holds
+            // the reading back instead of letting finished ones pile up behind it.
+            while batches - sink.next >= 2 * jobs {
+                let (seq, done) = done_rx
+                    .recv()
+                    .map_err(|_| anyhow::anyhow!("an extraction worker stopped"))?;
+                sink.take(seq, done?)?;
+            }
             work_tx
                 .send((batches, docs))
                 .map_err(|_| anyhow::anyhow!("an extraction worker stopped"))?;
