@@ -172,39 +172,57 @@ pub(crate) fn scan(
             }
         }
     }
-    let folded_exact = ascii_boundaries_exact(folded);
-    let maybe = c.folded_set.as_ref().map(|set| set.matches(folded));
-    for (k, &ri) in c.whole_folded.iter().enumerate() {
-        if maybe.as_ref().is_some_and(|m| !m.matched(k)) {
-            continue;
-        }
-        let rule = &c.rules[ri];
-        for_each_match(rule, folded, folded_exact, |caps| {
-            push_caps(
-                ri,
-                rule,
-                caps,
-                original,
-                Some(norm),
-                region,
-                &mut seen,
-                &mut hits,
-            );
-        });
-    }
-    let original_exact = ascii_boundaries_exact(original);
-    let maybe = c.original_set.as_ref().map(|set| set.matches(original));
-    for (k, &ri) in c.whole_original.iter().enumerate() {
-        if maybe.as_ref().is_some_and(|m| !m.matched(k)) {
-            continue;
-        }
-        let rule = &c.rules[ri];
-        for_each_match(rule, original, original_exact, |caps| {
-            push_caps(ri, rule, caps, original, None, region, &mut seen, &mut hits);
-        });
-    }
+    whole_text_rules(
+        c,
+        &c.whole_folded,
+        c.folded_set.as_ref(),
+        folded,
+        Some(norm),
+        original,
+        region,
+        &mut seen,
+        &mut hits,
+    );
+    whole_text_rules(
+        c,
+        &c.whole_original,
+        c.original_set.as_ref(),
+        original,
+        None,
+        original,
+        region,
+        &mut seen,
+        &mut hits,
+    );
     hits.retain(|h| !excluded(&c.rules[h.rule], folded, h.folded.as_ref()));
     hits
+}
+
+/// Runs the rules without terms over `hay` (the folded text when `norm` is given, else the
+/// original), skipping those whose relaxed pattern the prefilter `set` did not find.
+#[allow(clippy::too_many_arguments)]
+fn whole_text_rules(
+    c: &Compiled,
+    which: &[usize],
+    set: Option<&regex::RegexSet>,
+    hay: &str,
+    norm: Option<&Normalized>,
+    original: &str,
+    region: Option<Region>,
+    seen: &mut Seen,
+    hits: &mut Vec<Hit>,
+) {
+    let exact = ascii_boundaries_exact(hay);
+    let maybe = set.map(|set| set.matches(hay));
+    for (k, &ri) in which.iter().enumerate() {
+        if maybe.as_ref().is_some_and(|m| !m.matched(k)) {
+            continue;
+        }
+        let rule = &c.rules[ri];
+        for_each_match(rule, hay, exact, |caps| {
+            push_caps(ri, rule, caps, original, norm, region, seen, hits);
+        });
+    }
 }
 
 /// Calls `f` with every match of the rule's pattern over `hay`, exactly as `captures_iter`
