@@ -9,10 +9,13 @@
 //! leetspeak inside words (`gl0ck` → `glock`, `pi$tol` → `pistol`), and whitespace runs
 //! collapsed to one space (or one newline when the run holds a line break).
 //!
+//! Tokens that none of the word passes can change take a table-driven fast path (`fast`).
+//!
 //! Every byte of the folded text records the byte range of the original character(s) it came
 //! from, so a match in folded text maps back onto the original on char boundaries.
 
 mod chars;
+mod fast;
 pub(crate) mod tokenize;
 
 use std::ops::Range;
@@ -20,6 +23,7 @@ use std::ops::Range;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 use chars::Class;
+use fast::Out;
 pub use tokenize::{Token, tokenize, vocabulary_canonical};
 
 /// Folded text plus, for every byte of it, the byte range in the original it came from.
@@ -507,15 +511,16 @@ impl Folder {
         }
     }
 
-    /// Step 5: the folded text and its offset map; whitespace runs collapse to one.
-    fn emit(&self, original_len: usize) -> Normalized {
-        let mut text = String::with_capacity(self.arena.len());
-        let mut starts = Vec::with_capacity(self.arena.len());
-        let mut ends = Vec::with_capacity(self.arena.len());
+    /// Step 5: the folded text and its offset map (shifted by `base`, where this region starts
+    /// in the whole text) appended to `out`; whitespace runs collapse to one.
+    fn emit_into(&self, base: usize, out: &mut Out) {
+        let base = off(base);
+        let Out { text, starts, ends } = out;
         let mut i = 0;
         let n = self.units.len();
         while i < n {
             let u = self.units[i];
+            let (start, end) = (base + u.start, base + u.end);
             if u.class == Class::Drop {
                 i += 1;
                 continue;
@@ -533,8 +538,8 @@ impl Folder {
                     j += 1;
                 }
                 text.push(if newline { '\n' } else { ' ' });
-                starts.push(u.start);
-                ends.push(self.units[last].end);
+                starts.push(start);
+                ends.push(base + self.units[last].end);
                 i = j;
                 continue;
             }
@@ -543,28 +548,35 @@ impl Folder {
                 // combining marks after it (`u.end`).
                 text.push_str(self.out(&u));
                 let len = u.out_len;
-                starts.extend(u.start..u.start + len);
-                ends.extend(u.start + 1..u.start + len);
-                ends.push(u.end);
+                starts.extend(start..start + len);
+                ends.extend(start + 1..start + len);
+                ends.push(end);
             } else if u.out_len == 1 {
                 // One ASCII byte (the common case): no slice copy.
                 text.push(u.first);
-                starts.push(u.start);
-                ends.push(u.end);
+                starts.push(start);
+                ends.push(end);
             } else {
-                let out = self.out(&u);
-                text.push_str(out);
-                starts.extend(std::iter::repeat_n(u.start, out.len()));
-                ends.extend(std::iter::repeat_n(u.end, out.len()));
+                let s = self.out(&u);
+                text.push_str(s);
+                starts.extend(std::iter::repeat_n(start, s.len()));
+                ends.extend(std::iter::repeat_n(end, s.len()));
             }
             i += 1;
         }
-        Normalized {
-            text,
-            starts,
-            ends,
-            original_len,
-        }
+    }
+
+    /// All unit passes over `region` (starting at `base` in the whole text), appended to `out`.
+    fn fold_region(&mut self, region: &str, base: usize, out: &mut Out) {
+        self.units.clear();
+        self.arena.clear();
+        self.units.reserve(region.len());
+        self.arena.reserve(region.len() + 16);
+        self.fold_chars(region);
+        self.join_separated();
+        self.resolve_symbols();
+        self.fold_words();
+        self.emit_into(base, out);
     }
 }
 
@@ -599,22 +611,40 @@ fn classify(f: char) -> Class {
 
 /// Folds `text` for matching and searching (see the module documentation for the steps).
 pub fn normalize(text: &str) -> Normalized {
-    // The working buffers are reused per thread (taken out, so a nested call still works).
-    let (mut units, mut arena) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    units.clear();
-    arena.clear();
-    units.reserve(text.len());
-    arena.reserve(text.len() + 16);
+    let mut out = Out::with_capacity(text.len() + 16);
+    with_folder(|folder| {
+        fast::fold(text, &mut out, |region, base, out| {
+            folder.fold_region(region, base, out);
+        });
+    });
+    finish(out, text.len())
+}
+
+/// The unit passes alone over the whole text: the reference the fast path must equal.
+#[cfg(test)]
+fn normalize_units(text: &str) -> Normalized {
+    let mut out = Out::with_capacity(text.len());
+    with_folder(|folder| folder.fold_region(text, 0, &mut out));
+    finish(out, text.len())
+}
+
+fn finish(out: Out, original_len: usize) -> Normalized {
+    Normalized {
+        text: out.text,
+        starts: out.starts,
+        ends: out.ends,
+        original_len,
+    }
+}
+
+/// Runs `f` with this thread's working buffers (taken out, so a nested call still works).
+fn with_folder(f: impl FnOnce(&mut Folder)) {
+    let (units, arena) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
     let mut folder = Folder { units, arena };
-    folder.fold_chars(text);
-    folder.join_separated();
-    folder.resolve_symbols();
-    folder.fold_words();
-    let out = folder.emit(text.len());
+    f(&mut folder);
     if folder.units.capacity() <= SCRATCH_KEEP {
         SCRATCH.with(|s| *s.borrow_mut() = (folder.units, folder.arena));
     }
-    out
 }
 
 /// Largest unit buffer kept between calls (units); bigger ones are freed after use.

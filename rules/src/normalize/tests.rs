@@ -161,3 +161,51 @@ proptest! {
         }
     }
 }
+
+/// Text mixing every case the fast path must tell apart: inert words of each script, single
+/// letters, digits beside letters, leetspeak, separators, emoji, invisible and combining marks,
+/// non-ASCII whitespace and punctuation, soft signs, control characters.
+fn ad_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => "[a-zA-Z]{1,6}",
+        3 => "[а-яА-ЯђјљњћџѓќѕЂЈЉЊЋЏЃЌЅйЙьъЬЪёЁіїԀ]{1,6}",
+        2 => "[ëçšđžćčßŀæÉÜ]{1,3}",
+        2 => "[0-9]{1,4}",
+        2 => "[ \\n\\t\\r\\u{0}\\u{7f}\\u{a0}\\u{2028}\\u{3000}]{1,3}",
+        2 => "[.,\\-_*·|/+~•@$€–…«»°²½①]{1,2}",
+        2 => "([a-zA-Zа-яёьë0-9@][ .\\-•/–]{1,3}){2,5}",
+        1 => "([a-zа-я][ \u{2024}\u{2027}\u{2022}\u{b7}]{1,3}){3,5}",
+        2 => "[a-zA-Zа-я]{0,3}[0-9@$]{1,2}[a-zA-Zа-я]{0,3}",
+        1 => "[🔫💥\\u{200b}\\u{301}\\u{fe0f}ΟΑ]{1,2}",
+    ];
+    proptest::collection::vec(piece, 0..14).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn fast_path_equals_the_unit_passes(s in ad_like()) {
+        prop_assert_eq!(normalize(&s), normalize_units(&s));
+    }
+
+    #[test]
+    fn fast_path_equals_the_unit_passes_on_any_text(s in "\\PC{0,40}") {
+        prop_assert_eq!(normalize(&s), normalize_units(&s));
+    }
+}
+
+#[test]
+fn fast_path_equals_the_unit_passes_on_ad_text() {
+    for s in [
+        "Продавам пиштол Глок 19, цена 350€ — тел. 070 123 456",
+        "Shes pistoletë Zastava M70, çmimi 300 euro. Kontakt: @seller_x",
+        "G l o c k   19\n\nnov, neupotrebljen. Cena: 450 EUR / 52.000 din",
+        "AK-47 ak47 a k 4 7 7.62x39 mm \u{a0}cal. 9x19 Straße Schalldämpfer",
+        "  leading and trailing  \t",
+        "ь ъ Ь нь кь ьь a b c d e",
+        "gl🔫ock g.l.o.c.k p1stol pi$tol Glосk",
+    ] {
+        assert_eq!(normalize(s), normalize_units(s), "{s:?}");
+    }
+}

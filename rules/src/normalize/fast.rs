@@ -1,0 +1,357 @@
+//! The normalizer's fast path: whitespace-separated tokens that no word-level pass can change
+//! are folded straight into the output, character by character, from a table; everything else
+//! goes through the unit passes of `Folder` (the reference), region by region.
+//!
+//! Why this is exact. The unit passes only reach across whitespace in two places: a chain of
+//! single letters (`G l o c k`) and the collapse of a whitespace run. A token is *inert* when
+//! it holds no `@`/`$` and no character outside the table, and either every word in it (a
+//! maximal run of letters and digits) has at least two characters of output and does not mix
+//! Latin with Cyrillic nor digits with three letters or more, or it has no word at all but a
+//! punctuation mark that is not a letter separator. In such a token no unit is a single
+//! letter, so no chain starts, ends or passes there (a chain needs a single letter after every
+//! run of separators), no look-alike or leetspeak rule applies, Latin words are left as they
+//! are and Cyrillic letters are transliterated one by one. A non-inert token is folded by the
+//! unit passes together with the whitespace on both sides of it (and with the non-inert tokens
+//! next to it), so every whitespace run is collapsed whole by one side, and a region's first
+//! and last units see whitespace or the text's edge beyond them, exactly as in the whole text.
+//! `tests::fast_path_equals_the_unit_passes` checks the claim on generated ad-like text.
+
+use std::sync::OnceLock;
+
+use super::Folder;
+use super::chars::{Class, cyrillic_translit};
+
+/// The folded text being built and, per byte, the original range it came from.
+pub(super) struct Out {
+    pub text: String,
+    pub starts: Vec<u32>,
+    pub ends: Vec<u32>,
+}
+
+impl Out {
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            text: String::with_capacity(n),
+            starts: Vec::with_capacity(n),
+            ends: Vec::with_capacity(n),
+        }
+    }
+
+    /// The current length, for `reset`.
+    fn mark(&self) -> (usize, usize) {
+        (self.text.len(), self.starts.len())
+    }
+
+    /// Back to a length taken by `mark`.
+    fn reset(&mut self, (text, map): (usize, usize)) {
+        self.text.truncate(text);
+        self.starts.truncate(map);
+        self.ends.truncate(map);
+    }
+
+    fn append(&mut self, other: &Out) {
+        self.text.push_str(&other.text);
+        self.starts.extend_from_slice(&other.starts);
+        self.ends.extend_from_slice(&other.ends);
+    }
+
+    /// ASCII `s` lower-cased, byte `k` of it from the original byte `at + k`.
+    fn push_ascii_lower(&mut self, s: &str, at: u32) {
+        let from = self.text.len();
+        self.text.push_str(s);
+        self.text[from..].make_ascii_lowercase();
+        let n = super::off(s.len());
+        self.starts.extend(at..at + n);
+        self.ends.extend(at + 1..=at + n);
+    }
+
+    fn reserve(&mut self, n: usize) {
+        self.text.reserve(n);
+        self.starts.reserve(n);
+        self.ends.reserve(n);
+    }
+
+    /// `s`, every byte of it coming from the original bytes `start..end`.
+    fn push(&mut self, s: &str, start: u32, end: u32) {
+        self.text.push_str(s);
+        for _ in 0..s.len() {
+            self.starts.push(start);
+            self.ends.push(end);
+        }
+    }
+}
+
+/// What a character is inside an inert token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Latin,
+    Cyrillic,
+    Punct,
+}
+
+/// How one non-ASCII character folds when it stands inside an inert token.
+#[derive(Debug, Clone, Copy)]
+struct Fold {
+    kind: Kind,
+    /// The output; empty for the soft and hard signs. The table lives as long as the process,
+    /// built once, so its strings are leaked into it.
+    out: &'static str,
+}
+
+/// Non-ASCII characters the table covers: Latin-1 to Cyrillic Supplement, and the general
+/// punctuation and currency blocks (`–`, `€`).
+const LOW: std::ops::Range<u32> = 0x80..0x530;
+const PUNCT: std::ops::Range<u32> = 0x2000..0x20D0;
+
+/// Folds of the characters of `LOW` and of `PUNCT`, by code point.
+type Table = (Vec<Option<Fold>>, Vec<Option<Fold>>);
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| (LOW.map(fold_of).collect(), PUNCT.map(fold_of).collect()))
+}
+
+/// The fold of the character starting `bytes` (not ASCII) and its length in bytes, if the
+/// table has it. Two-byte characters (Latin, Cyrillic) are decoded here, without `chars()`.
+fn lookup(table: &Table, s: &str) -> Option<(Fold, usize)> {
+    let b = s.as_bytes();
+    if let [b0 @ 0xC2..=0xDF, b1, ..] = *b {
+        let cp = (u32::from(b0 & 0x1F) << 6) | u32::from(b1 & 0x3F);
+        let low = &table.0;
+        return LOW
+            .contains(&cp)
+            .then(|| low[(cp - LOW.start) as usize])
+            .flatten()
+            .map(|f| (f, 2));
+    }
+    let c = s.chars().next()?;
+    lookup_char(table, c).map(|f| (f, c.len_utf8()))
+}
+
+fn lookup_char(table: &Table, c: char) -> Option<Fold> {
+    let cp = c as u32;
+    let (low, punct) = table;
+    if LOW.contains(&cp) {
+        low[(cp - LOW.start) as usize]
+    } else if PUNCT.contains(&cp) {
+        punct[(cp - PUNCT.start) as usize]
+    } else {
+        None
+    }
+}
+
+/// Folds `c` alone with the unit passes' own character step and keeps it when its result is
+/// one of the simple cases the fast path handles (see the module documentation).
+fn fold_of(cp: u32) -> Option<Fold> {
+    let c = char::from_u32(cp)?;
+    let mut f = Folder {
+        units: Vec::new(),
+        arena: String::new(),
+    };
+    f.fold_char(0, c, c.len_utf8());
+    let units = &f.units;
+    let ascii_letters = || {
+        units
+            .iter()
+            .all(|u| u.class == Class::Letter && u.out_len == 1 && u.first.is_ascii_lowercase())
+    };
+    let (kind, out) = match units.as_slice() {
+        [] => return None,
+        [u] if u.class == Class::Drop && matches!(c, 'ь' | 'ъ' | 'Ь' | 'Ъ') => {
+            (Kind::Cyrillic, String::new())
+        }
+        [u] if u.class == Class::Cyrillic => {
+            let t = cyrillic_translit(u.first)?;
+            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_lowercase()) {
+                return None;
+            }
+            (Kind::Cyrillic, t.to_owned())
+        }
+        [u] if u.class == Class::Punct => (Kind::Punct, f.out(u).to_owned()),
+        _ if ascii_letters() => (Kind::Latin, f.arena.clone()),
+        _ => return None,
+    };
+    Some(Fold {
+        kind,
+        out: Box::leak(out.into_boxed_str()),
+    })
+}
+
+/// Bytes the unit passes read as whitespace (ASCII whitespace and control characters).
+fn is_space(b: u8) -> bool {
+    b <= b' ' || b == 0x7F
+}
+
+/// The word (maximal run of letters and digits) being read in a token.
+#[derive(Default)]
+struct Word {
+    latin: bool,
+    cyrillic: bool,
+    digits: bool,
+    /// Characters with output (the soft and hard signs have none; a multi-letter fold such as
+    /// `ß` → `ss` counts once, which only ever makes a token less likely to be inert).
+    units: usize,
+    /// Letters of output, as the leetspeak step counts them.
+    letters: usize,
+}
+
+impl Word {
+    fn started(&self) -> bool {
+        self.latin || self.cyrillic || self.digits
+    }
+
+    /// True when the word passes leave this word as it is (Cyrillic transliterated letter by
+    /// letter): no single character (a chain could join it), no script mix (look-alikes), no
+    /// digits among three letters or more (leetspeak).
+    fn plain(&self) -> bool {
+        self.units >= 2
+            && !(self.latin && self.cyrillic)
+            && !(self.digits && (self.latin || self.cyrillic) && self.letters >= 3)
+    }
+}
+
+/// Folds `token` (at original offset `base`) straight into `out` when no word-level pass can
+/// change it (see the module documentation) and returns true; returns false otherwise, with
+/// part of the token already written: the caller resets `out`.
+fn fold_token(token: &str, base: usize, out: &mut Out) -> bool {
+    let bytes = token.as_bytes();
+    let table = table();
+    out.reserve(2 * token.len());
+    let mut word = Word::default();
+    let mut words = 0usize;
+    // A punctuation mark that is not a letter separator: a chain of single letters cannot
+    // cross it, so a token of punctuation alone is inert when it holds one.
+    let mut stop = false;
+    // End of a word: is it plain?
+    let mut end_word = |word: &mut Word| {
+        if word.started() {
+            if !word.plain() {
+                return false;
+            }
+            words += 1;
+        }
+        *word = Word::default();
+        true
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        // A stretch of ASCII is read byte by byte, then written in one go.
+        let ascii = bytes[i..]
+            .iter()
+            .position(|b| !b.is_ascii())
+            .map_or(bytes.len(), |k| i + k);
+        for &b in &bytes[i..ascii] {
+            match b {
+                b'a'..=b'z' | b'A'..=b'Z' => {
+                    word.latin = true;
+                    word.units += 1;
+                    word.letters += 1;
+                }
+                b'0'..=b'9' => {
+                    word.digits = true;
+                    word.units += 1;
+                }
+                b'@' | b'$' => return false,
+                _ => {
+                    stop |= !super::chars::is_letter_separator(char::from(b));
+                    if !end_word(&mut word) {
+                        return false;
+                    }
+                }
+            }
+        }
+        if ascii > i {
+            out.push_ascii_lower(&token[i..ascii], super::off(base + i));
+            i = ascii;
+        }
+        if i >= bytes.len() {
+            break;
+        }
+        let Some((f, len)) = lookup(table, &token[i..]) else {
+            return false;
+        };
+        let at = super::off(base + i);
+        out.push(f.out, at, at + super::off(len));
+        i += len;
+        if f.kind == Kind::Punct {
+            // The unit passes test the folded character (`․` folds to a separating `.`).
+            stop |= !f
+                .out
+                .chars()
+                .next()
+                .is_some_and(super::chars::is_letter_separator);
+            if !end_word(&mut word) {
+                return false;
+            }
+        } else {
+            word.latin |= f.kind == Kind::Latin;
+            word.cyrillic |= f.kind == Kind::Cyrillic;
+            word.units += usize::from(!f.out.is_empty());
+            word.letters += f.out.len();
+        }
+    }
+    end_word(&mut word) && (words > 0 || stop)
+}
+
+/// A whitespace run (`range` of the original) collapsed to one space, or one newline when it
+/// holds a line break.
+fn emit_space(text: &str, range: std::ops::Range<usize>, out: &mut Out) {
+    if range.is_empty() {
+        return;
+    }
+    let newline = text.as_bytes()[range.clone()].contains(&b'\n');
+    out.push(
+        if newline { "\n" } else { " " },
+        super::off(range.start),
+        super::off(range.end),
+    );
+}
+
+/// Folds `text` into `out`: inert tokens here, every other region by `slow(region, base, out)`.
+pub(super) fn fold(text: &str, out: &mut Out, mut slow: impl FnMut(&str, usize, &mut Out)) {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    // Start of the region waiting for the unit passes (it begins with the whitespace before
+    // its first token).
+    let mut slow_from: Option<usize> = None;
+    let mut aside = Out::with_capacity(0);
+    loop {
+        let token_start = bytes[pos..]
+            .iter()
+            .position(|&b| !is_space(b))
+            .map_or(bytes.len(), |k| pos + k);
+        if token_start == bytes.len() {
+            match slow_from {
+                Some(s) => slow(&text[s..], s, out),
+                None => emit_space(text, pos..token_start, out),
+            }
+            return;
+        }
+        let token_end = bytes[token_start..]
+            .iter()
+            .position(|&b| is_space(b))
+            .map_or(bytes.len(), |k| token_start + k);
+        let token = &text[token_start..token_end];
+        match slow_from {
+            None => {
+                // Most tokens follow an inert one: fold it straight away, undone if not inert.
+                let mark = out.mark();
+                emit_space(text, pos..token_start, out);
+                if !fold_token(token, token_start, out) {
+                    out.reset(mark);
+                    slow_from = Some(pos);
+                }
+            }
+            Some(s) => {
+                // The region before it must be folded first: the token is tried aside.
+                aside.reset((0, 0));
+                if fold_token(token, token_start, &mut aside) {
+                    slow(&text[s..token_start], s, out);
+                    out.append(&aside);
+                    slow_from = None;
+                }
+            }
+        }
+        pos = token_end;
+    }
+}
