@@ -21,6 +21,12 @@ use clap::Parser;
 
 use crate::args::{Cli, Command};
 
+/// mimalloc rather than the system allocator: extraction and indexing make many small, short-lived
+/// strings per listing, and it cuts the extraction's instructions by about a tenth
+/// (docs/BENCHMARKS.md, "Rules").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// An error caused by how salwatch was called or configured (exit code 2).
 #[derive(Debug)]
 pub struct UsageError(pub String);

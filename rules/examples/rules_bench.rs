@@ -20,6 +20,10 @@ use salwatch_rules::normalize::normalize;
 use salwatch_rules::pack::Source;
 use salwatch_rules::{Document, RuleEngine};
 
+/// The allocator of the `salwatch` binary, so that the figures are those of the command.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let engine = RuleEngine::default_pack()?;
