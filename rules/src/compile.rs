@@ -329,6 +329,7 @@ impl Compiled {
         } else {
             Some(
                 AhoCorasick::builder()
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(patterns.iter().map(|(p, _)| p.as_str()))
                     .map_err(|e| Error::Pack {
                         file: "<all packs>".to_owned(),
