@@ -1,6 +1,7 @@
 //! Fuzz target: extraction with the default pack over arbitrary bytes (decoded lossily) must
-//! not panic, every entity span must lie inside the text on char boundaries, and normalizing
-//! twice must change nothing.
+//! not panic, every entity span must lie inside the text on char boundaries, normalizing
+//! twice must change nothing, and the normalizer's fast path must give exactly what its unit
+//! passes alone give (text and offset map).
 //!
 //! `cargo fuzz run extract -s none` (stable Rust), or with AddressSanitizer
 //! `RUSTC_BOOTSTRAP=1 cargo fuzz run extract`. Seeds: `corpus/extract`.
@@ -9,7 +10,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use salwatch_rules::normalize::normalize;
+use salwatch_rules::normalize::{normalize, normalize_units};
 use salwatch_rules::{Document, RuleEngine, decode_lossy};
 
 fn engine() -> &'static RuleEngine {
@@ -36,6 +37,11 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let n = normalize(&text);
+    assert_eq!(
+        n,
+        normalize_units(&text),
+        "the fast path and the unit passes disagree"
+    );
     assert_eq!(
         normalize(&n.text).text,
         n.text,

@@ -55,16 +55,6 @@ impl Out {
         self.ends.extend_from_slice(&other.ends);
     }
 
-    /// ASCII `s` lower-cased, byte `k` of it from the original byte `at + k`.
-    fn push_ascii_lower(&mut self, s: &str, at: u32) {
-        let from = self.text.len();
-        self.text.push_str(s);
-        self.text[from..].make_ascii_lowercase();
-        let n = super::off(s.len());
-        self.starts.extend(at..at + n);
-        self.ends.extend(at + 1..=at + n);
-    }
-
     fn reserve(&mut self, n: usize) {
         self.text.reserve(n);
         self.starts.reserve(n);
@@ -233,14 +223,11 @@ fn fold_token(token: &str, base: usize, out: &mut Out) -> bool {
         *word = Word::default();
         true
     };
+    let Out { text, starts, ends } = out;
     let mut i = 0;
     while i < bytes.len() {
-        // A stretch of ASCII is read byte by byte, then written in one go.
-        let ascii = bytes[i..]
-            .iter()
-            .position(|b| !b.is_ascii())
-            .map_or(bytes.len(), |k| i + k);
-        for &b in &bytes[i..ascii] {
+        let b = bytes[i];
+        if b.is_ascii() {
             match b {
                 b'a'..=b'z' | b'A'..=b'Z' => {
                     word.latin = true;
@@ -259,19 +246,22 @@ fn fold_token(token: &str, base: usize, out: &mut Out) -> bool {
                     }
                 }
             }
-        }
-        if ascii > i {
-            out.push_ascii_lower(&token[i..ascii], super::off(base + i));
-            i = ascii;
-        }
-        if i >= bytes.len() {
-            break;
+            let at = super::off(base + i);
+            text.push(char::from(b.to_ascii_lowercase()));
+            starts.push(at);
+            ends.push(at + 1);
+            i += 1;
+            continue;
         }
         let Some((f, len)) = lookup(table, &token[i..]) else {
             return false;
         };
         let at = super::off(base + i);
-        out.push(f.out, at, at + super::off(len));
+        text.push_str(f.out);
+        for _ in 0..f.out.len() {
+            starts.push(at);
+            ends.push(at + super::off(len));
+        }
         i += len;
         if f.kind == Kind::Punct {
             // The unit passes test the folded character (`․` folds to a separating `.`).

@@ -447,21 +447,8 @@ impl Folder {
             }
         }
         if !has_latin {
-            // A Cyrillic letter without a transliteration (`ԁ`) left in a word that is Latin
-            // now (`ԀЂ` → `ԁdj`) reads as its look-alike, as it would in the folded text
-            // folded again: folding twice must change nothing.
-            let now_latin = word
-                .iter()
-                .any(|&k| self.units[k].class == Class::Letter && self.first(k).is_alphabetic());
-            for &k in word.iter() {
-                if now_latin
-                    && self.units[k].class == Class::Cyrillic
-                    && let Some(m) = chars::cyrillic_lookalike(self.first(k))
-                {
-                    self.set_out(k, m);
-                    self.units[k].class = Class::Letter;
-                }
-            }
+            // `ԀЂ` → `ԁdj`: see `lookalikes_if_latin`.
+            self.lookalikes_if_latin(word);
         }
         word.retain(|&k| self.units[k].class != Class::Drop);
         let letters: usize = word
@@ -506,6 +493,28 @@ impl Folder {
                 let s: &str = l.encode_utf8(&mut buf);
                 let s = s.to_owned();
                 self.set_out(k, &s);
+                self.units[k].class = Class::Letter;
+            }
+        }
+        // Leetspeak can make a word Latin too (`ԁԁ@ԁ` → `ԁԁaԁ`).
+        self.lookalikes_if_latin(word);
+    }
+
+    /// A Cyrillic letter without a transliteration (`ԁ`) left in a word that is Latin now reads
+    /// as its look-alike, as it would when the folded text is folded again: folding twice must
+    /// change nothing.
+    fn lookalikes_if_latin(&mut self, word: &[usize]) {
+        let latin = word
+            .iter()
+            .any(|&k| self.units[k].class == Class::Letter && self.first(k).is_alphabetic());
+        if !latin {
+            return;
+        }
+        for &k in word {
+            if self.units[k].class == Class::Cyrillic
+                && let Some(m) = chars::cyrillic_lookalike(self.first(k))
+            {
+                self.set_out(k, m);
                 self.units[k].class = Class::Letter;
             }
         }
@@ -620,9 +629,10 @@ pub fn normalize(text: &str) -> Normalized {
     finish(out, text.len())
 }
 
-/// The unit passes alone over the whole text: the reference the fast path must equal.
-#[cfg(test)]
-fn normalize_units(text: &str) -> Normalized {
+/// The unit passes alone over the whole text, without the fast path: the reference
+/// [`normalize`] must equal (the property tests and the `extract` fuzz target compare them).
+#[cfg(any(test, feature = "fuzzing"))]
+pub fn normalize_units(text: &str) -> Normalized {
     let mut out = Out::with_capacity(text.len());
     with_folder(|folder| folder.fold_region(text, 0, &mut out));
     finish(out, text.len())

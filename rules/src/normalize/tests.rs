@@ -131,6 +131,16 @@ fn a_decomposition_with_a_separator_folds_once() {
     assert_eq!(normalize("straße").text, "strasse");
 }
 
+/// Found by the `extract` fuzz target: the lone `Ԁ`s and the `@` between them joined into one
+/// word, whose `@` became an `a` by leetspeak after the look-alike step had passed: `ԁԁaԁ` the
+/// first time, `ddad` the second.
+#[test]
+fn a_word_made_latin_by_leetspeak_folds_once() {
+    let once = normalize("\u{FFFD}Ԁ\u{FFFD}\u{FFFD}Ԁ\u{1}@\u{FFFD}\u{0}\u{FFFD}Ԁ").text;
+    assert_eq!(once, " ddad");
+    assert_eq!(normalize(&once).text, once);
+}
+
 proptest! {
     #[test]
     fn offsets_stay_on_char_boundaries(s in "\\PC{0,40}", a in 0usize..80, b in 0usize..80) {
