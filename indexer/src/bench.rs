@@ -98,7 +98,9 @@ pub fn generate_only(pages: u64, seed: u64) -> f64 {
 }
 
 /// Ingests the synthetic pages with their pre-computed extraction into a fresh workspace
-/// (the index cost alone). `progress` gets the pages ingested after every commit.
+/// (the index cost alone), in chunks of [`INGEST_CHUNK`] through
+/// [`Indexer::ingest_extracted_many`] as a crawl hands them over. `progress` gets the pages
+/// ingested after every commit.
 pub fn ingest_extracted(
     ws: &Workspace,
     opts: &BenchOptions,
@@ -108,9 +110,22 @@ pub fn ingest_extracted(
     let mut indexer = Indexer::open_without_rules(ws)?;
     indexer.set_dedup_enabled(opts.dedup);
     let mut run = Run::new(opts.batch);
-    for (page, extraction) in synth::listings(opts.pages, opts.seed) {
-        indexer.ingest_extracted(&page, extraction)?;
-        run.step(&mut indexer, progress)?;
+    let mut items = synth::listings(opts.pages, opts.seed);
+    loop {
+        // A chunk never spans a commit, so commits fall where a page-by-page ingest has them.
+        let room = opts.batch.max(1) - run.pages % opts.batch.max(1);
+        let chunk: Vec<_> = items
+            .by_ref()
+            .take(INGEST_CHUNK.min(room as usize))
+            .collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let n = chunk.len();
+        indexer.ingest_extracted_many(chunk)?;
+        for _ in 0..n {
+            run.step(&mut indexer, progress)?;
+        }
     }
     run.finish(indexer, ws, start)
 }

@@ -15,6 +15,7 @@
 
 pub mod actors;
 pub mod bench;
+mod bound;
 pub mod cases;
 pub mod collapse;
 pub mod count;

@@ -154,7 +154,7 @@ impl Searcher {
                     }
                     .map_err(IndexError::tantivy(ctx()))?;
                     let (n, capped) = searcher
-                        .search(&*parsed.full, &CappedCount(EXACT_COUNT_CAP))
+                        .search(&*parsed.full, &CappedCount::new(EXACT_COUNT_CAP))
                         .map_err(IndexError::tantivy(ctx()))?;
                     lower_bound = capped;
                     (n, hits)
@@ -225,6 +225,38 @@ impl Searcher {
                 (score, from_document(&self.fields, &doc).unwrap().listing_id)
             })
             .collect()
+    }
+
+    /// The matches of a two-word or phrase search whose score exceeds the bound
+    /// [`crate::bound`] gives their run (must be none), and the matches checked; `None` when
+    /// the search is not of a bounded shape.
+    #[cfg(test)]
+    pub(crate) fn bound_violations(&self, q: &SearchQuery) -> Option<(usize, usize)> {
+        use tantivy::DocSet;
+        use tantivy::query::EnableScoring;
+        let parsed = query::build(&self.index, &self.fields, q).unwrap();
+        let searcher = self.reader.searcher();
+        let text = parsed.text.as_ref()?;
+        let shape =
+            crate::bound::TextShape::recognise(&searcher, &self.fields, &**text).unwrap()?;
+        let weight = parsed
+            .full
+            .weight(EnableScoring::enabled_from_searcher(&searcher))
+            .unwrap();
+        let (mut bad, mut checked) = (0, 0);
+        for reader in searcher.segment_readers() {
+            let mut bound = crate::bound::SegmentBound::open(&shape, reader).unwrap();
+            let mut scorer = weight.scorer(reader, 1.0).unwrap();
+            let mut doc = scorer.doc();
+            while doc != tantivy::TERMINATED {
+                let (max, end) = bound.window(doc);
+                assert!(end >= doc);
+                bad += usize::from(scorer.score() > max);
+                checked += 1;
+                doc = scorer.advance();
+            }
+        }
+        Some((bad, checked))
     }
 
     /// The exact number of listings matching a search (however many), without reading hits.

@@ -169,6 +169,15 @@ impl ListingState {
     }
 }
 
+/// Number of listings in `idx_listings` (each has exactly one document in a consistent index).
+pub fn count_listings(conn: &Connection) -> Result<u64, IndexError> {
+    conn.query_row("SELECT count(*) FROM idx_listings", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|n| u64::try_from(n).unwrap_or(0))
+    .map_err(IndexError::sqlite("counting the listings"))
+}
+
 /// Loads a listing's state (without its entities, which a change rewrites anyway).
 pub fn load_state(conn: &Connection, listing_id: &str) -> Result<Option<ListingState>, IndexError> {
     conn.prepare_cached(

@@ -13,10 +13,13 @@
 //! not depend on the order of addition): the WAND threshold is the exact k-th best score, and
 //! ties break on the document address as in `TopDocs`.
 //!
-//! Texts of several words or phrases are not pruned this way: their score is a sum of more terms,
-//! added in another order than a disjunction adds them, so the bound would need a slack, and on
-//! a corpus of near-identical listings every tie would then be visited (measured slower than
-//! scoring every match).
+//! Texts of two words or one phrase are not pruned this way: their score is a sum of more terms,
+//! added in another order than a disjunction adds them, so the disjunction's bound would need a
+//! slack, and on a corpus of near-identical listings every tie would then be visited (measured
+//! slower than scoring every match). They walk their matches with the search's own scorer and
+//! skip runs of documents whose score bound, summed in the search's own order
+//! ([`crate::bound`]), is not above the k-th best score ([`PrunedTopDocs::for_text`]). Other
+//! texts (three words or more, mixed phrases and words, `OR`) keep `TopDocs`.
 //!
 //! A search without text scores every match alike, so its top hits are simply the first matches
 //! of each segment ([`PrunedTopDocs::first_matches`]).
@@ -25,10 +28,13 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use tantivy::collector::{Collector, SegmentCollector, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery, Weight};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, EnableScoring, Occur, Query, Scorer, TermQuery, Weight,
+};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
 
+use crate::bound::{SegmentBound, TextShape};
 use crate::schema::Fields;
 
 /// Characters of the query syntax whose queries the word alone cannot bound: explicit boosts,
@@ -39,13 +45,23 @@ const UNSUPPORTED_SYNTAX: &[char] = &['^', '~', '*', '?', '[', ']', '{', '}', '<
 pub(crate) struct PrunedTopDocs {
     top: TopDocs,
     heap_len: usize,
-    /// The weight of the word alone; `None`: every match scores alike, take the first ones.
-    relaxed: Option<Box<dyn Weight>>,
+    how: Pruning,
+}
+
+/// How a segment's matches are skipped.
+enum Pruning {
+    /// Every match scores alike: take the first ones.
+    FirstMatches,
+    /// One word: block-max WAND over the word alone (this weight), each candidate checked.
+    Relaxed(Box<dyn Weight>),
+    /// Two words or a phrase: runs of matches whose score bound ([`crate::bound`]) cannot beat
+    /// the k-th best are skipped.
+    Bounded(TextShape),
 }
 
 impl PrunedTopDocs {
-    /// For a search with text: `None` unless the text is one word (the caller then uses
-    /// `TopDocs`).
+    /// For a search with text: `None` unless the text is one word, two words or one phrase
+    /// (the caller then uses `TopDocs`).
     pub(crate) fn for_text(
         searcher: &tantivy::Searcher,
         fields: &Fields,
@@ -54,23 +70,28 @@ impl PrunedTopDocs {
         limit: usize,
         offset: usize,
     ) -> tantivy::Result<Option<Self>> {
-        let Some(relaxed) = relaxed_query(fields, raw_text, text) else {
+        let how = if let Some(relaxed) = relaxed_query(fields, raw_text, text) {
+            Pruning::Relaxed(relaxed.weight(EnableScoring::enabled_from_searcher(searcher))?)
+        } else if !plain_syntax(raw_text) {
+            return Ok(None);
+        } else if let Some(shape) = TextShape::recognise(searcher, fields, text)? {
+            Pruning::Bounded(shape)
+        } else {
             return Ok(None);
         };
-        let weight = relaxed.weight(EnableScoring::enabled_from_searcher(searcher))?;
-        Ok(Some(Self {
-            top: TopDocs::with_limit(limit).and_offset(offset),
-            heap_len: limit.saturating_add(offset),
-            relaxed: Some(weight),
-        }))
+        Ok(Some(Self::new(limit, offset, how)))
     }
 
     /// For a search without text (every match has the same score).
     pub(crate) fn first_matches(limit: usize, offset: usize) -> Self {
+        Self::new(limit, offset, Pruning::FirstMatches)
+    }
+
+    fn new(limit: usize, offset: usize, how: Pruning) -> Self {
         Self {
             top: TopDocs::with_limit(limit).and_offset(offset),
             heap_len: limit.saturating_add(offset),
-            relaxed: None,
+            how,
         }
     }
 }
@@ -239,8 +260,8 @@ impl Collector for PrunedTopDocs {
         let alive = reader.alive_bitset();
         let is_alive = |doc: DocId| alive.is_none_or(|a| a.is_alive(doc));
         let mut exact = weight.scorer(reader, 1.0)?;
-        match &self.relaxed {
-            None => {
+        match &self.how {
+            Pruning::FirstMatches => {
                 let mut doc = exact.doc();
                 while doc != TERMINATED && !top.is_full() {
                     if is_alive(doc) {
@@ -252,7 +273,7 @@ impl Collector for PrunedTopDocs {
                     doc = exact.advance();
                 }
             }
-            Some(relaxed) => {
+            Pruning::Relaxed(relaxed) => {
                 let mut threshold = Score::MIN;
                 relaxed.for_each_pruning(Score::MIN, reader, &mut |doc, _| {
                     if !is_alive(doc) {
@@ -272,8 +293,57 @@ impl Collector for PrunedTopDocs {
                     threshold
                 })?;
             }
+            Pruning::Bounded(shape) => {
+                let mut bound = SegmentBound::open(shape, reader)?;
+                collect_bounded(&mut *exact, &mut bound, &is_alive, &mut top);
+            }
         }
         Ok(top.into_fruit(segment_ord))
+    }
+}
+
+/// Walks a segment's matches in runs: once the top is full, a run whose score bound is not
+/// above the k-th best score (a later tie never enters) is skipped, and so are the runs after it
+/// that cannot beat it either; the exact scorer is moved only to the first run that can.
+fn collect_bounded(
+    exact: &mut dyn Scorer,
+    bound: &mut SegmentBound,
+    is_alive: &dyn Fn(DocId) -> bool,
+    top: &mut SegmentTop,
+) {
+    let mut doc = exact.doc();
+    // The bound of the run holding `doc`, and the run's last document.
+    let mut run: Option<(Score, DocId)> = None;
+    while doc != TERMINATED {
+        if let Some(threshold) = top.threshold() {
+            let (mut max, mut end) = match run {
+                Some((max, end)) if doc <= end => (max, end),
+                _ => bound.window(doc),
+            };
+            if max <= threshold {
+                loop {
+                    if end == TERMINATED {
+                        return;
+                    }
+                    let next = end + 1;
+                    (max, end) = bound.window(next);
+                    if max > threshold {
+                        run = Some((max, end));
+                        doc = exact.seek(next);
+                        break;
+                    }
+                }
+                continue;
+            }
+            run = Some((max, end));
+        }
+        if is_alive(doc) {
+            top.push(Hit {
+                score: exact.score(),
+                doc,
+            });
+        }
+        doc = exact.advance();
     }
 }
 

@@ -60,6 +60,10 @@ pub struct Indexer {
     dedup_enabled: bool,
     /// Site profiles whose removed markers make a 200 listing page count as gone.
     removed: RemovedMarkers,
+    /// True when every document of the index has its listing in `state.db` (see
+    /// [`Indexer::write_document`]): a listing never seen before then has no document to
+    /// delete.
+    index_matches_state: bool,
 }
 
 impl std::fmt::Debug for Indexer {
@@ -98,6 +102,15 @@ impl Indexer {
             .map_err(IndexError::tantivy("opening the indexer's reader"))?;
         let conn = store::open_rw(&workspace.state_db())?;
         let removed = RemovedMarkers::of_workspace(workspace)?;
+        // The index commits before `state.db`: a crash in between leaves documents of listings
+        // that `state.db` does not know, and only then do the two counts differ.
+        let index_matches_state = reader.searcher().num_docs() == store::count_listings(&conn)?;
+        if !index_matches_state {
+            tracing::info!(
+                "the index holds listings that state.db does not know (an interrupted commit): \
+                 every upsert replaces by id until they are ingested again"
+            );
+        }
         Ok(Self {
             engine,
             index_dir,
@@ -114,6 +127,7 @@ impl Indexer {
             dedup: crate::dedup::DedupParams::default(),
             dedup_enabled: true,
             removed,
+            index_matches_state,
         })
     }
 
@@ -137,7 +151,8 @@ impl Indexer {
             text: &text,
             default_region: page.phone_region.as_deref(),
         });
-        self.upsert(page, &text, extraction)
+        let prepared = prepare(&self.fields, page, &text, extraction)?;
+        self.upsert(page, prepared)
     }
 
     /// Replaces the site profiles whose `pages.removed_markers` make a 200 listing page count
@@ -155,25 +170,83 @@ impl Indexer {
     }
 
     /// [`Indexer::ingest`] of several pages, in order, with the same outcomes; the rules run on
-    /// the pages in parallel (one scoped thread per core) before the listings are upserted one
-    /// after the other. A crawl hands pages over in such chunks so that rule extraction, the
-    /// costliest step, uses every core.
+    /// the pages in parallel (one scoped thread per core), and the listings and their documents
+    /// are built there too, before the listings are upserted one after the other. A crawl hands
+    /// pages over in such chunks so that rule extraction, the costliest step, uses every core.
     pub fn ingest_many(&mut self, pages: &[Page]) -> Result<Vec<IngestOutcome>, IndexError> {
         let engine = self.engine.clone().ok_or(IndexError::NoRuleEngine)?;
-        let needs_rules: Vec<bool> = pages
+        let fields = self.fields.clone();
+        let work: Vec<(&Page, bool)> = pages
             .iter()
-            .map(|p| !self.is_gone(p) && is_ingestible(p))
+            .map(|p| (p, !self.is_gone(p) && is_ingestible(p)))
             .collect();
-        let prepared = extract_parallel(&engine, pages, &needs_rules);
-        let mut outcomes = Vec::with_capacity(pages.len());
-        for (page, prepared) in pages.iter().zip(prepared) {
-            outcomes.push(match prepared {
-                Some((text, extraction)) => self.upsert(page, &text, extraction)?,
-                None if self.is_gone(page) => self.mark_gone(page)?,
-                None => IngestOutcome::Skipped,
+        let prepared = parallel_map(work, |(page, needed)| {
+            needed.then(|| {
+                let text = listing::listing_text(page);
+                let id = listing::listing_id(page);
+                let extraction = engine.extract(&Document {
+                    id: &id,
+                    text: &text,
+                    default_region: page.phone_region.as_deref(),
+                });
+                prepare(&fields, page, &text, extraction)
+            })
+        });
+        self.upsert_all(pages.iter().zip(prepared))
+    }
+
+    /// [`Indexer::ingest_extracted`] of several pages, in order, with the same outcomes; the
+    /// listings and their documents (JSON of the stored listing included) are built in
+    /// parallel (one scoped thread per core), the upserts follow one after the other.
+    pub fn ingest_extracted_many(
+        &mut self,
+        items: Vec<(Page, Extraction)>,
+    ) -> Result<Vec<IngestOutcome>, IndexError> {
+        let fields = self.fields.clone();
+        let work: Vec<((Page, Extraction), bool)> = items
+            .into_iter()
+            .map(|item| {
+                let needed = !self.is_gone(&item.0) && is_ingestible(&item.0);
+                (item, needed)
+            })
+            .collect();
+        let prepared = parallel_map(work, |((page, extraction), needed)| {
+            let prepared = needed.then(|| {
+                let text = listing::listing_text(&page);
+                prepare(&fields, &page, &text, extraction)
             });
+            (page, prepared)
+        });
+        let mut outcomes = Vec::with_capacity(prepared.len());
+        for (page, prepared) in prepared {
+            outcomes.push(self.upsert_one(&page, prepared)?);
         }
         Ok(outcomes)
+    }
+
+    /// The upserts of pages prepared off the calling thread, in order.
+    fn upsert_all<'p>(
+        &mut self,
+        items: impl Iterator<Item = (&'p Page, Option<Result<Prepared, IndexError>>)>,
+    ) -> Result<Vec<IngestOutcome>, IndexError> {
+        let mut outcomes = Vec::new();
+        for (page, prepared) in items {
+            outcomes.push(self.upsert_one(page, prepared)?);
+        }
+        Ok(outcomes)
+    }
+
+    /// One page of a chunk: its prepared listing upserted, or its gone page recorded.
+    fn upsert_one(
+        &mut self,
+        page: &Page,
+        prepared: Option<Result<Prepared, IndexError>>,
+    ) -> Result<IngestOutcome, IndexError> {
+        match prepared {
+            Some(prepared) => self.upsert(page, prepared?),
+            None if self.is_gone(page) => self.mark_gone(page),
+            None => Ok(IngestOutcome::Skipped),
+        }
     }
 
     /// Records that a known listing's page answered 404/410 (or showed the removed marker): a
@@ -223,7 +296,8 @@ impl Indexer {
             return Ok(IngestOutcome::Skipped);
         }
         let text = listing::listing_text(page);
-        self.upsert(page, &text, extraction)
+        let prepared = prepare(&self.fields, page, &text, extraction)?;
+        self.upsert(page, prepared)
     }
 
     /// Number of listings changed since the last commit.
@@ -327,13 +401,12 @@ impl Indexer {
     }
 
     /// The upsert proper.
-    fn upsert(
-        &mut self,
-        page: &Page,
-        text: &str,
-        extraction: Extraction,
-    ) -> Result<IngestOutcome, IndexError> {
-        let mut listing = listing::build(page, text, extraction);
+    fn upsert(&mut self, page: &Page, prepared: Prepared) -> Result<IngestOutcome, IndexError> {
+        let Prepared {
+            mut listing,
+            doc,
+            state: mut new_state,
+        } = prepared;
         let id = listing.listing_id.clone();
         // A capture is recorded only with its listing's state (same batch, same transaction):
         // a listing without a state has no capture to look up.
@@ -342,8 +415,8 @@ impl Indexer {
             return Ok(IngestOutcome::Unchanged);
         }
         let at = page.fetched_at;
-        let mut new_state = state_of(&listing);
         new_state.stored = prev.as_ref().is_some_and(|p| p.stored);
+        let built_first_seen = listing.first_seen;
         let outcome = match prev {
             None => {
                 self.event(&id, at, "first_seen", None, new_state.price_label());
@@ -393,7 +466,13 @@ impl Indexer {
         };
         self.pending.insert(id.clone(), Box::new(new_state));
         self.note_capture(&id, page);
-        self.write_listing(listing)?;
+        if listing.first_seen == built_first_seen {
+            // The document built with the listing is still its document.
+            let replaces = outcome != IngestOutcome::New || !self.index_matches_state;
+            self.write_document(listing, doc, replaces)?;
+        } else {
+            self.write_listing(listing)?;
+        }
         Ok(outcome)
     }
 
@@ -416,8 +495,23 @@ impl Indexer {
     /// Replaces the listing's document (delete by id, then add).
     fn write_listing(&mut self, listing: Listing) -> Result<(), IndexError> {
         let doc = to_document(&self.fields, &listing)?;
-        self.writer
-            .delete_term(id_term(&self.fields, &listing.listing_id));
+        self.write_document(listing, doc, true)
+    }
+
+    /// Writes `doc`, built from `listing`; with `replaces`, deletes the listing's earlier
+    /// document first. A listing new to `state.db` and to the open batch has none when the
+    /// index holds only listings `state.db` knows (checked at open): its delete is skipped (a
+    /// delete costs a term lookup in every segment at the commit).
+    fn write_document(
+        &mut self,
+        listing: Listing,
+        doc: TantivyDocument,
+        replaces: bool,
+    ) -> Result<(), IndexError> {
+        if replaces {
+            self.writer
+                .delete_term(id_term(&self.fields, &listing.listing_id));
+        }
         self.writer
             .add_document(doc)
             .map_err(IndexError::tantivy(format!(
@@ -505,43 +599,52 @@ fn listing_at_path(conn: &Connection, site: &str, url: &str) -> Result<Option<St
     .map_err(IndexError::sqlite(format!("finding the listing captured at {url}")))
 }
 
-/// The listing text and the extraction of every page marked in `needs`, computed on one
-/// scoped thread per core (chunks in order, so the result lines up with `pages`).
-fn extract_parallel(
-    engine: &RuleEngine,
-    pages: &[Page],
-    needs: &[bool],
-) -> Vec<Option<(String, Extraction)>> {
-    let one = |page: &Page, needed: bool| {
-        needed.then(|| {
-            let text = listing::listing_text(page);
-            let id = listing::listing_id(page);
-            let extraction = engine.extract(&Document {
-                id: &id,
-                text: &text,
-                default_region: page.phone_region.as_deref(),
-            });
-            (text, extraction)
-        })
-    };
+/// A page's listing, its document and its state, built before the upsert (off the calling
+/// thread for a chunk).
+struct Prepared {
+    listing: Listing,
+    doc: TantivyDocument,
+    state: ListingState,
+}
+
+/// Builds the listing of a page from its extraction, its tantivy document and its state.
+fn prepare(
+    fields: &Fields,
+    page: &Page,
+    text: &str,
+    extraction: Extraction,
+) -> Result<Prepared, IndexError> {
+    let listing = listing::build(page, text, extraction);
+    let doc = to_document(fields, &listing)?;
+    let state = state_of(&listing);
+    Ok(Prepared {
+        listing,
+        doc,
+        state,
+    })
+}
+
+/// `f` over `items` on one scoped thread per core (consecutive runs of items, so the results
+/// come back in the order of `items`).
+fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if threads < 2 || pages.len() < 2 {
-        return pages.iter().zip(needs).map(|(p, n)| one(p, *n)).collect();
+    if threads < 2 || items.len() < 2 {
+        return items.into_iter().map(f).collect();
     }
-    let chunk = pages.len().div_ceil(threads);
+    let per_thread = items.len().div_ceil(threads);
+    let mut runs: Vec<Vec<T>> = Vec::with_capacity(threads);
+    let mut rest = items;
+    while rest.len() > per_thread {
+        let tail = rest.split_off(per_thread);
+        runs.push(rest);
+        rest = tail;
+    }
+    runs.push(rest);
+    let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = pages
-            .chunks(chunk)
-            .zip(needs.chunks(chunk))
-            .map(|(pages, needs)| {
-                scope.spawn(move || {
-                    pages
-                        .iter()
-                        .zip(needs)
-                        .map(|(p, n)| one(p, *n))
-                        .collect::<Vec<_>>()
-                })
-            })
+        let handles: Vec<_> = runs
+            .into_iter()
+            .map(|run| scope.spawn(move || run.into_iter().map(f).collect::<Vec<R>>()))
             .collect();
         handles
             .into_iter()

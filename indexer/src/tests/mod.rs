@@ -1079,6 +1079,14 @@ fn pruned_top_hits_equal_plain_top_docs() {
         "glock -pistol",
         "glo*",
         "glock^3 pistol",
+        "пиштол глок",
+        "\"zastava m70\"",
+        "\"се продава пиштол\"",
+        "\"glock 19\" OR \"cz 75\"",
+        "glock AND 19",
+        "glock OR 19",
+        "kontakt listing",
+        "title:glock title:19",
     ] {
         queries.push(text(t));
         queries.push(SearchQuery {
@@ -1112,4 +1120,193 @@ fn pruned_top_hits_equal_plain_top_docs() {
         nonempty += usize::from(!got.is_empty());
     }
     assert!(nonempty > queries.len() / 2, "too few queries with hits");
+}
+
+/// Two-word and phrase searches, whose runs are skipped by score bounds (`crate::bound`), give
+/// exactly `TopDocs`'s hits over a corpus where term frequencies and field lengths vary (so
+/// that scores differ and rounding would show), over several segments with replaced documents.
+#[test]
+fn bounded_top_hits_equal_plain_top_docs_on_varied_texts() {
+    const WORDS: &[&str] = &[
+        "glock", "pistol", "zastava", "m70", "ammo", "cz", "sale", "used",
+    ];
+    let (_d, ws) = workspace();
+    let mut ix = Indexer::open_without_rules(&ws).unwrap();
+    ix.set_dedup_enabled(false);
+    let mut seed: u64 = 0x5EED;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(seed >> 33).unwrap() % n
+    };
+    let mut text = |max: usize| {
+        let len = 1 + next(max);
+        (0..len)
+            .map(|_| {
+                // "zastava m70" comes as a phrase half of the time.
+                if next(6) == 0 {
+                    "zastava m70"
+                } else {
+                    WORDS[next(WORDS.len())]
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let pages: Vec<_> = crate::synth::listings(5_000, 11).collect();
+    for (i, (mut page, extraction)) in pages.into_iter().enumerate() {
+        page.fields.title = Some(text(6));
+        page.fields.description = Some(text(40));
+        ix.ingest_extracted(&page, extraction).unwrap();
+        if i % 700 == 699 {
+            ix.commit().unwrap();
+        }
+    }
+    ix.commit().unwrap();
+    drop(ix);
+    let s = Searcher::open(&ws).unwrap();
+    let mut checked = 0;
+    for t in [
+        "glock pistol",
+        "zastava m70",
+        "\"zastava m70\"",
+        "\"m70 zastava\"",
+        "\"glock pistol\"",
+        "\"sale used ammo\"",
+        "ammo cz",
+        "cz ammo",
+        "used sale",
+    ] {
+        for (limit, offset) in [(1, 0), (5, 0), (20, 0), (20, 40), (200, 0)] {
+            for flags in [vec![], vec!["converted".to_string()]] {
+                let q = SearchQuery {
+                    text: t.into(),
+                    limit,
+                    offset,
+                    flags,
+                    ..SearchQuery::default()
+                };
+                let got: Vec<(f32, String)> = s
+                    .search(&q)
+                    .unwrap()
+                    .hits
+                    .into_iter()
+                    .map(|h| (h.score, h.listing.listing_id))
+                    .collect();
+                assert_eq!(got, s.reference_top(&q), "{q:?}");
+                checked += usize::from(!got.is_empty());
+            }
+        }
+        let (bad, matches) = s
+            .bound_violations(&SearchQuery {
+                text: t.into(),
+                ..SearchQuery::default()
+            })
+            .unwrap();
+        assert_eq!(
+            bad, 0,
+            "{t}: {bad} of {matches} matches score above their bound"
+        );
+    }
+    assert!(checked > 60, "too few searches with hits: {checked}");
+}
+
+/// A crash between the index commit and the `state.db` commit leaves documents of listings
+/// that `state.db` does not know (simulated here by deleting their rows). A listing new to
+/// `state.db` is then written without deleting by id only while no such document exists: the
+/// next ingest of the orphaned listing still replaces its document, so it is never listed twice.
+#[test]
+fn listings_orphaned_by_an_interrupted_commit_are_replaced_not_duplicated() {
+    let (_d, ws) = workspace();
+    let mut pages = corpus();
+    let (p1, e1) = pages.remove(0);
+    let mut ix = Indexer::open_without_rules(&ws).unwrap();
+    ix.ingest_extracted(&p1, e1.clone()).unwrap();
+    ix.commit().unwrap();
+    drop(ix);
+    let conn = rusqlite::Connection::open(ws.state_db()).unwrap();
+    conn.execute_batch("DELETE FROM idx_listings; DELETE FROM idx_captures;")
+        .unwrap();
+    drop(conn);
+    let mut again = p1.clone();
+    again.fetched_at = at(20);
+    again.capture.record_id = "<urn:uuid:again>".into();
+    let mut ix = Indexer::open_without_rules(&ws).unwrap();
+    assert_eq!(ix.ingest_extracted(&again, e1).unwrap(), IngestOutcome::New);
+    for (page, extraction) in pages {
+        ix.ingest_extracted(&page, extraction).unwrap();
+    }
+    ix.commit().unwrap();
+    drop(ix);
+    let s = Searcher::open(&ws).unwrap();
+    let id = listing::listing_id(&p1);
+    let hits = s
+        .search(&SearchQuery {
+            limit: 100,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    let copies = hits
+        .hits
+        .iter()
+        .filter(|h| h.listing.listing_id == id)
+        .count();
+    assert_eq!(copies, 1, "{id} listed {copies} times");
+    assert_eq!(hits.total as u64, s.count_all().unwrap());
+}
+
+/// `ingest_extracted_many` (listings and documents built in parallel) gives the outcomes,
+/// listings and history of a page-by-page `ingest_extracted`, re-crawls (an older first seen
+/// kept), gone pages and non-listings included.
+#[test]
+fn ingest_extracted_many_equals_one_by_one() {
+    let mut items: Vec<(Page, Extraction)> = crate::synth::listings(600, 9).collect();
+    let mut gone = items[3].clone();
+    gone.0.status = 410;
+    gone.0.fetched_at += chrono::Duration::days(30);
+    gone.0.capture.record_id = "<urn:uuid:gone>".into();
+    items.push(gone);
+    let mut other = items[5].clone();
+    other.0.is_listing = false;
+    other.0.capture.record_id = "<urn:uuid:other>".into();
+    items.insert(100, other);
+    let run = |many: bool| {
+        let (dir, ws) = workspace();
+        let mut ix = Indexer::open_without_rules(&ws).unwrap();
+        ix.set_dedup_enabled(false);
+        let mut outcomes = Vec::new();
+        for chunk in items.chunks(64) {
+            if many {
+                outcomes.extend(ix.ingest_extracted_many(chunk.to_vec()).unwrap());
+            } else {
+                for (p, e) in chunk {
+                    outcomes.push(ix.ingest_extracted(p, e.clone()).unwrap());
+                }
+            }
+            ix.commit().unwrap();
+        }
+        drop(ix);
+        let s = Searcher::open(&ws).unwrap();
+        let top = s
+            .search(&SearchQuery {
+                limit: 1_000,
+                ..SearchQuery::default()
+            })
+            .unwrap();
+        assert_eq!(top.total as u64, s.count_all().unwrap());
+        let mut listings: Vec<Listing> = top.hits.into_iter().map(|h| h.listing).collect();
+        listings.sort_by(|a, b| a.listing_id.cmp(&b.listing_id));
+        let history: Vec<HistoryEvent> = listings
+            .iter()
+            .flat_map(|l| s.history(&l.listing_id).unwrap())
+            .collect();
+        drop(dir);
+        (outcomes, listings, history)
+    };
+    let one_by_one = run(false);
+    assert!(one_by_one.0.contains(&IngestOutcome::Skipped));
+    assert!(one_by_one.0.contains(&IngestOutcome::Updated));
+    assert!(one_by_one.0.contains(&IngestOutcome::Unchanged));
+    assert_eq!(run(true), one_by_one);
 }
