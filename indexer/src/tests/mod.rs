@@ -159,6 +159,26 @@ fn ingest_all(ws: &Workspace, items: &[(Page, Extraction)]) {
     ix.commit().unwrap();
 }
 
+/// Every listing of the workspace's index (by id: the indexing threads share documents out
+/// between segments in any order) and their history, to compare two ways of ingesting.
+fn everything(ws: &Workspace) -> (Vec<Listing>, Vec<HistoryEvent>) {
+    let s = Searcher::open(ws).unwrap();
+    let top = s
+        .search(&SearchQuery {
+            limit: 1_000,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(top.total as u64, s.count_all().unwrap());
+    let mut listings: Vec<Listing> = top.hits.into_iter().map(|h| h.listing).collect();
+    listings.sort_by(|a, b| a.listing_id.cmp(&b.listing_id));
+    let history = listings
+        .iter()
+        .flat_map(|l| s.history(&l.listing_id).unwrap())
+        .collect();
+    (listings, history)
+}
+
 fn ids(r: &SearchResults) -> Vec<String> {
     r.hits
         .iter()
@@ -1287,20 +1307,7 @@ fn ingest_extracted_many_equals_one_by_one() {
             ix.commit().unwrap();
         }
         drop(ix);
-        let s = Searcher::open(&ws).unwrap();
-        let top = s
-            .search(&SearchQuery {
-                limit: 1_000,
-                ..SearchQuery::default()
-            })
-            .unwrap();
-        assert_eq!(top.total as u64, s.count_all().unwrap());
-        let mut listings: Vec<Listing> = top.hits.into_iter().map(|h| h.listing).collect();
-        listings.sort_by(|a, b| a.listing_id.cmp(&b.listing_id));
-        let history: Vec<HistoryEvent> = listings
-            .iter()
-            .flat_map(|l| s.history(&l.listing_id).unwrap())
-            .collect();
+        let (listings, history) = everything(&ws);
         drop(dir);
         (outcomes, listings, history)
     };

@@ -137,20 +137,7 @@ fn ingest_many_equals_ingest_one_by_one() {
             ix.commit().unwrap();
         }
         drop(ix);
-        let s = Searcher::open(&ws).unwrap();
-        let top = s
-            .search(&SearchQuery {
-                limit: 1_000,
-                ..SearchQuery::default()
-            })
-            .unwrap();
-        // Sorted: the indexing threads share documents out between segments in any order.
-        let mut listings: Vec<Listing> = top.hits.into_iter().map(|h| h.listing).collect();
-        listings.sort_by(|a, b| a.listing_id.cmp(&b.listing_id));
-        let history: Vec<HistoryEvent> = listings
-            .iter()
-            .flat_map(|l| s.history(&l.listing_id).unwrap())
-            .collect();
+        let (listings, history) = everything(&ws);
         drop(dir);
         (outcomes, listings, history)
     };
