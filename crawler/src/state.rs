@@ -258,19 +258,16 @@ CREATE TABLE IF NOT EXISTS crawl_warc_files (
 impl State {
     /// Opens (creating) the database in WAL mode and creates the tables.
     pub fn open(path: &Path) -> Result<Self, StateError> {
-        let err = |source| StateError {
-            path: path.to_path_buf(),
-            source,
-        };
-        let conn = Connection::open(path).map_err(err)?;
+        let err = error_at(path);
+        let conn = Connection::open(path).map_err(&err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
+            .map_err(&err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
+            .map_err(&err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(err)?;
-        conn.execute_batch(SCHEMA).map_err(err)?;
-        migrate(&conn).map_err(err)?;
+            .map_err(&err)?;
+        conn.execute_batch(SCHEMA).map_err(&err)?;
+        migrate(&conn).map_err(&err)?;
         Ok(Self {
             conn,
             path: path.to_path_buf(),
@@ -289,10 +286,7 @@ impl State {
     }
 
     fn err(&self, source: rusqlite::Error) -> StateError {
-        StateError {
-            path: self.path.clone(),
-            source,
-        }
+        error_at(&self.path)(source)
     }
 
     /// Records a job start.
@@ -374,18 +368,10 @@ impl State {
 
     /// Adds URLs not seen before for a site; returns how many were new.
     pub fn enqueue(&mut self, site: &str, urls: &[NewUrl]) -> Result<u64, StateError> {
-        let tx = self.conn.transaction().map_err(|e| StateError {
-            path: self.path.clone(),
-            source: e,
-        })?;
-        let n = insert_urls(&tx, site, urls).map_err(|e| StateError {
-            path: self.path.clone(),
-            source: e,
-        })?;
-        tx.commit().map_err(|e| StateError {
-            path: self.path.clone(),
-            source: e,
-        })?;
+        let err = error_at(&self.path);
+        let tx = self.conn.transaction().map_err(&err)?;
+        let n = insert_urls(&tx, site, urls).map_err(&err)?;
+        tx.commit().map_err(&err)?;
         Ok(n)
     }
 
@@ -418,34 +404,20 @@ impl State {
             if images_only { " AND kind = 'image'" } else { "" },
             limit.max(1)
         );
-        let path = self.path.clone();
-        let err = |source| StateError {
-            path: path.clone(),
-            source,
-        };
-        let deferred = std::mem::take(&mut self.deferred);
-        let tx = self.write_transaction().map_err(err)?;
-        let new_urls = apply_completions(&tx, &deferred).map_err(err)?;
-        let mut rows = {
-            let mut stmt = tx.prepare_cached(&sql).map_err(err)?;
-            stmt.query_map(params![site], row_to_frontier)
-                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-                .map_err(err)?
-        };
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "UPDATE crawl_frontier SET state = 'in_flight', job = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
-                )
-                .map_err(err)?;
+        self.with_completions(|tx| {
+            let mut rows = tx
+                .prepare_cached(&sql)?
+                .query_map(params![site], row_to_frontier)?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut stmt = tx.prepare_cached(
+                "UPDATE crawl_frontier SET state = 'in_flight', job = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+            )?;
             for row in &mut rows {
-                stmt.execute(params![row.id, job]).map_err(err)?;
+                stmt.execute(params![row.id, job])?;
                 row.job = Some(job.to_string());
             }
-        }
-        tx.commit().map_err(err)?;
-        self.completions_committed(&deferred, new_urls);
-        Ok(rows)
+            Ok(rows)
+        })
     }
 
     /// Queues the completion of a row for the next batch commit (see [`State`]). Writes the
@@ -475,31 +447,34 @@ impl State {
         Ok(())
     }
 
-    /// Bookkeeping once deferred completions are committed: the timer restarts and the new
-    /// URLs they queued are counted per site.
-    fn completions_committed(&mut self, deferred: &[Deferred], new_urls: Vec<u64>) {
-        self.deferred_since = None;
-        for (d, n) in deferred.iter().zip(new_urls) {
-            *self.new_urls.entry(d.site.clone()).or_default() += n;
-        }
-    }
-
     /// Writes every deferred completion in one transaction.
     pub fn flush(&mut self) -> Result<(), StateError> {
         if self.deferred.is_empty() {
             return Ok(());
         }
-        let path = self.path.clone();
-        let err = |source| StateError {
-            path: path.clone(),
-            source,
-        };
+        self.with_completions(|_| Ok(()))
+    }
+
+    /// One write transaction that first writes every deferred completion, then `work`, and
+    /// commits both together. Once committed the deferral timer restarts and the URLs the
+    /// completions queued are counted per site. On an error the completions are dropped from
+    /// memory: their rows are still `in_flight` in the database, and a resume completes them
+    /// from the archive.
+    fn with_completions<T>(
+        &mut self,
+        work: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StateError> {
+        let err = error_at(&self.path);
         let deferred = std::mem::take(&mut self.deferred);
-        let tx = self.write_transaction().map_err(err)?;
-        let new_urls = apply_completions(&tx, &deferred).map_err(err)?;
-        tx.commit().map_err(err)?;
-        self.completions_committed(&deferred, new_urls);
-        Ok(())
+        let tx = self.write_transaction().map_err(&err)?;
+        let new_urls = apply_completions(&tx, &deferred).map_err(&err)?;
+        let out = work(&tx).map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        self.deferred_since = None;
+        for (d, n) in deferred.iter().zip(new_urls) {
+            *self.new_urls.entry(d.site.clone()).or_default() += n;
+        }
+        Ok(out)
     }
 
     /// New URLs a site's written completions added to its frontier since the last call.
@@ -551,15 +526,11 @@ impl State {
         log: &FetchLogEntry,
         found: &[NewUrl],
     ) -> Result<u64, StateError> {
-        let path = self.path.clone();
-        let err = |source| StateError {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.write_transaction().map_err(err)?;
+        let err = error_at(&self.path);
+        let tx = self.write_transaction().map_err(&err)?;
         let n =
-            write_completion(&tx, job, row.id, &row.site, final_state, log, found).map_err(err)?;
-        tx.commit().map_err(err)?;
+            write_completion(&tx, job, row.id, &row.site, final_state, log, found).map_err(&err)?;
+        tx.commit().map_err(&err)?;
         Ok(n)
     }
 
@@ -699,6 +670,16 @@ fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
 }
 
 /// Writes deferred completions inside the caller's transaction; the new URLs each queued.
+/// Maps an SQLite error to a [`StateError`] naming the database: an owned copy of the path, so
+/// it can be used while a transaction borrows the connection.
+fn error_at(path: &Path) -> impl Fn(rusqlite::Error) -> StateError + use<> {
+    let path = path.to_path_buf();
+    move |source| StateError {
+        path: path.clone(),
+        source,
+    }
+}
+
 fn apply_completions(
     conn: &Connection,
     deferred: &[Deferred],

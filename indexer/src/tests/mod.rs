@@ -179,6 +179,26 @@ fn everything(ws: &Workspace) -> (Vec<Listing>, Vec<HistoryEvent>) {
     (listings, history)
 }
 
+/// `back` (listing `bazar:1` served again on day 9 after it went away) brings the listing back:
+/// not gone, last seen that day, and a history of first seen, gone, reappeared.
+fn reappears(ix: &mut Indexer, s: &Searcher, back: &Page, e: Extraction) {
+    assert_eq!(
+        ix.ingest_extracted(back, e).unwrap(),
+        IngestOutcome::Updated
+    );
+    ix.commit().unwrap();
+    s.reload().unwrap();
+    let l = s.listing("bazar:1").unwrap().unwrap();
+    assert_eq!((l.gone_at, l.last_seen), (None, at(9)));
+    let events: Vec<_> = s
+        .history("bazar:1")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(events, ["first_seen", "gone", "reappeared"]);
+}
+
 fn ids(r: &SearchResults) -> Vec<String> {
     r.hits
         .iter()
@@ -762,21 +782,7 @@ fn gone_and_reappeared() {
     let s = Searcher::open(&ws).unwrap();
     let l = s.listing("bazar:1").unwrap().unwrap();
     assert_eq!((l.gone_at, l.last_seen), (Some(at(4)), at(1)));
-    assert_eq!(
-        ix.ingest_extracted(&back, e1).unwrap(),
-        IngestOutcome::Updated
-    );
-    ix.commit().unwrap();
-    s.reload().unwrap();
-    let l = s.listing("bazar:1").unwrap().unwrap();
-    assert_eq!((l.gone_at, l.last_seen), (None, at(9)));
-    let events: Vec<_> = s
-        .history("bazar:1")
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
-    assert_eq!(events, ["first_seen", "gone", "reappeared"]);
+    reappears(&mut ix, &s, &back, e1);
     assert_eq!(s.captures("bazar:1").unwrap().len(), 3);
     assert_eq!(search(&s, SearchQuery::default()).total, 1);
 }
@@ -1014,21 +1020,7 @@ fn removed_marker_page_is_gone() {
     );
     assert!(s.listing("bazar:9").unwrap().is_none());
     assert!(s.listing("tregu:z").unwrap().is_some());
-    assert_eq!(
-        ix.ingest_extracted(&back, e1).unwrap(),
-        IngestOutcome::Updated
-    );
-    ix.commit().unwrap();
-    s.reload().unwrap();
-    let l = s.listing("bazar:1").unwrap().unwrap();
-    assert_eq!((l.gone_at, l.last_seen), (None, at(9)));
-    let events: Vec<_> = s
-        .history("bazar:1")
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
-    assert_eq!(events, ["first_seen", "gone", "reappeared"]);
+    reappears(&mut ix, &s, &back, e1);
 }
 
 /// The indexer reads the removed markers from the profiles of the workspace's configuration,
