@@ -92,7 +92,12 @@ profile = "shop.toml"
 seeds = ["{base}/"]
 "#
     );
-    Config::parse(&text, &dir.join("salwatch.toml"), dir.to_path_buf()).expect("config")
+    parse_config(dir, &text)
+}
+
+/// `text` as the `salwatch.toml` of a workspace in `dir` (shared by the crawl tests).
+pub(super) fn parse_config(dir: &std::path::Path, text: &str) -> Config {
+    Config::parse(text, &dir.join("salwatch.toml"), dir.to_path_buf()).expect("config")
 }
 
 /// Runs one crawl to the end, collecting every page handed downstream (shared by the crawl tests).

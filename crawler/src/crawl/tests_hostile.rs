@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::tests::crawl;
+use super::tests::{crawl, parse_config};
 use super::*;
 use crate::state::State;
 use crate::testserver::{Reply, TestServer};
@@ -29,7 +29,7 @@ fn config(dir: &std::path::Path, base: &str, extra: &str, profile: Option<&str>)
     let text = format!(
         "[crawl]\nallow_private_addresses = true\nrequests_per_minute = 0\nconcurrency = 4\nper_site_concurrency = 4\nretries = 2\nfirst_byte_timeout_secs = 3\ntotal_timeout_secs = 10\n{extra}\n\n[[sites]]\nname = \"shop\"\n{profile_line}seeds = [\"{base}/\"]\n"
     );
-    Config::parse(&text, &dir.join("salwatch.toml"), dir.to_path_buf()).expect("config")
+    parse_config(dir, &text)
 }
 
 /// Runs a fresh crawl of `route` and returns the server, stats, pages, state and wall time.
@@ -451,12 +451,7 @@ async fn a_host_held_by_retry_after_does_not_stall_other_sites() {
         "[crawl]\nallow_private_addresses = true\nrequests_per_minute = 0\nconcurrency = 2\nper_site_concurrency = 2\nretries = 2\nfirst_byte_timeout_secs = 3\ntotal_timeout_secs = 10\n\n[[sites]]\nname = \"held\"\nseeds = [\"{}/\"]\n\n[[sites]]\nname = \"other\"\nseeds = [\"{}/\"]\ndelay_ms = 30\n",
         held.base, other.base
     );
-    let config = Config::parse(
-        &text,
-        &dir.path().join("salwatch.toml"),
-        dir.path().to_path_buf(),
-    )
-    .expect("config");
+    let config = parse_config(dir.path(), &text);
     let ws = Workspace::new(dir.path().join("ws"));
     let crawler = Crawler::new(config, &ws).expect("crawler");
     let watch = Arc::new(StopWhenOtherDone::default());

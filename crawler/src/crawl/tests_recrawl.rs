@@ -1,7 +1,7 @@
 //! Re-crawl tests: conditional revisits (304 archived as a `revisit` record), changed and gone
 //! pages recorded as fetch-log events, and the schedule.
 
-use super::tests::crawl;
+use super::tests::{crawl, parse_config};
 use super::*;
 use crate::archive::{MemberReader, verify, warc_files};
 use crate::state::State;
@@ -53,7 +53,7 @@ fn config(dir: &std::path::Path, base: &str) -> Config {
     let text = format!(
         "[crawl]\nallow_private_addresses = true\nrequests_per_minute = 0\nrecrawl_interval_hours = 24\n\n[[sites]]\nname = \"shop\"\nprofile = \"shop.toml\"\nseeds = [\"{base}/\"]\n"
     );
-    Config::parse(&text, &dir.join("salwatch.toml"), dir.to_path_buf()).expect("config")
+    parse_config(dir, &text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,12 +171,7 @@ async fn an_expired_session_stops_the_site_with_a_clear_error() {
         "[crawl]\nallow_private_addresses = true\nrequests_per_minute = 0\nper_site_concurrency = 1\n\n[[sites]]\nname = \"shop\"\nprofile = \"shop.toml\"\nseeds = [\"{}/\"]\nheaders = {{ Cookie = \"sid=abc\" }}\nsession = {{ login_url = '^/login', expired_markers = [\"please log in\"] }}\n",
         server.base
     );
-    let config = Config::parse(
-        &text,
-        &dir.path().join("salwatch.toml"),
-        dir.path().to_path_buf(),
-    )
-    .expect("config");
+    let config = parse_config(dir.path(), &text);
     let ws = Workspace::new(dir.path().join("ws"));
     let crawler = Crawler::new(config, &ws).expect("crawler");
     let (stats, pages) = crawl(&crawler).await;
