@@ -101,33 +101,25 @@ fn table() -> &'static Table {
     TABLE.get_or_init(|| (LOW.map(fold_of).collect(), PUNCT.map(fold_of).collect()))
 }
 
-/// The fold of the character starting `bytes` (not ASCII) and its length in bytes, if the
+/// The fold of the (non-ASCII) character `s` starts with and its length in bytes, if the
 /// table has it. Two-byte characters (Latin, Cyrillic) are decoded here, without `chars()`.
 fn lookup(table: &Table, s: &str) -> Option<(Fold, usize)> {
-    let b = s.as_bytes();
-    if let [b0 @ 0xC2..=0xDF, b1, ..] = *b {
-        let cp = (u32::from(b0 & 0x1F) << 6) | u32::from(b1 & 0x3F);
-        let low = &table.0;
-        return LOW
-            .contains(&cp)
-            .then(|| low[(cp - LOW.start) as usize])
-            .flatten()
-            .map(|f| (f, 2));
-    }
-    let c = s.chars().next()?;
-    lookup_char(table, c).map(|f| (f, c.len_utf8()))
-}
-
-fn lookup_char(table: &Table, c: char) -> Option<Fold> {
-    let cp = c as u32;
+    let (cp, len) = match *s.as_bytes() {
+        [b0 @ 0xC2..=0xDF, b1, ..] => ((u32::from(b0 & 0x1F) << 6) | u32::from(b1 & 0x3F), 2),
+        _ => {
+            let c = s.chars().next()?;
+            (c as u32, c.len_utf8())
+        }
+    };
     let (low, punct) = table;
-    if LOW.contains(&cp) {
+    let fold = if LOW.contains(&cp) {
         low[(cp - LOW.start) as usize]
     } else if PUNCT.contains(&cp) {
         punct[(cp - PUNCT.start) as usize]
     } else {
         None
-    }
+    };
+    fold.map(|f| (f, len))
 }
 
 /// Folds `c` alone with the unit passes' own character step and keeps it when its result is
