@@ -22,6 +22,7 @@ pub mod canon;
 pub mod config;
 pub mod crawl;
 pub mod fetch;
+pub mod html;
 pub mod inspect;
 pub mod pacer;
 pub mod page;

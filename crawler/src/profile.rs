@@ -207,6 +207,9 @@ pub struct ProfileOutput {
     pub follow_links: Vec<Url>,
     /// Readable text of the page.
     pub text: String,
+    /// Byte offset after which the page was not read, when it nests deeper than
+    /// [`crate::html::MAX_DEPTH`] (a hostile page; the capture itself is whole).
+    pub stopped_at: Option<usize>,
 }
 
 impl SiteProfile {
@@ -350,7 +353,17 @@ impl SiteProfile {
 
     /// Extracts fields, links by class and text from a page fetched at `base_url`.
     pub fn extract(&self, base_url: &Url, html: &str) -> ProfileOutput {
-        let doc = Html::parse_document(html);
+        let parsed = crate::html::parse_document(html);
+        if let Some(at) = parsed.stopped_at {
+            tracing::warn!(
+                url = %base_url,
+                at,
+                bytes = html.len(),
+                max_depth = crate::html::MAX_DEPTH,
+                "page nests elements too deeply; read only up to this byte"
+            );
+        }
+        let doc = parsed.doc;
         let base = document_base(&doc, base_url);
         // Links and values are kept in page order, each once. The sets make that linear: a
         // hostile page can hold hundreds of thousands of matching links.
@@ -409,6 +422,7 @@ impl SiteProfile {
             pagination_links,
             follow_links,
             text: html_to_text_of(&doc),
+            stopped_at: parsed.stopped_at,
         }
     }
 }

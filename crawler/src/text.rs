@@ -55,8 +55,17 @@ const BLOCKS: &[&str] = &[
 ];
 
 /// Readable text of an HTML document (see the module documentation).
+/// A page nesting deeper than [`crate::html::MAX_DEPTH`] is read up to there (bounded time).
 pub fn html_to_text(html: &str) -> String {
-    html_to_text_of(&Html::parse_document(html))
+    let parsed = crate::html::parse_document(html);
+    if let Some(at) = parsed.stopped_at {
+        tracing::warn!(
+            at,
+            bytes = html.len(),
+            "document nests elements too deeply; text read only up to this byte"
+        );
+    }
+    html_to_text_of(&parsed.doc)
 }
 
 /// `head > title`, parsed once.

@@ -1,6 +1,6 @@
 //! Crawl-level tests of hostile or awkward sites (issue #4): a 503 storm, an infinite calendar
 //! trap, a 50 MB page under the default body limit, windows-1251 pages, broken HTML, tracking
-//! parameter duplicates and the profile's removed marker. Each asserts what the fetch log
+//! parameter duplicates, the profile's removed marker and a page nested a million deep. Each asserts what the fetch log
 //! records, that the crawl ends in bounded time, and that the other pages are still crawled.
 //!
 //! Calendar traps are bounded by `max_depth` and `max_pages` only: a per-site "path pattern
@@ -303,6 +303,38 @@ async fn broken_html_still_yields_links_and_text() {
     );
     assert!(!root.text.contains("var s"), "{}", root.text);
     assert!(has_page(&pages, "/x1") && has_page(&pages, "/x2"));
+}
+
+fn nested_route(path: &str, _n: u32) -> Reply {
+    match path {
+        // 5 MB: a million nested `<div>`s between a link and the rest of the page.
+        "/" => Reply::html(&format!(
+            "<html><body><p>Shitet Glock 17</p><a href=\"/before\">b</a>{}<a href=\"/after\">a</a>",
+            "<div>".repeat(1_000_000)
+        )),
+        "/before" | "/after" => Reply::html("<p>linked"),
+        _ => Reply::not_found(),
+    }
+}
+
+/// A page nesting a million elements (html5ever's tree builder is quadratic in the depth: this
+/// page alone would take hours) is read up to the depth limit: its capture is whole, the text
+/// and links before the nesting are kept, the crawl goes on in bounded time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_nested_a_million_deep_is_read_up_to_the_depth_limit() {
+    let (server, stats, pages, _, took, _dir) = run_once(nested_route, "", None).await;
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+    assert_eq!(server.hits("/before"), 1);
+    assert_eq!(
+        server.hits("/after"),
+        0,
+        "after the depth limit nothing is read"
+    );
+    let root = pages.iter().find(|p| p.url.ends_with('/')).expect("root");
+    assert!(root.text.contains("Shitet Glock 17"), "{}", root.text);
+    assert!(root.capture.length > 0);
+    assert_eq!(stats.failed, 0, "{stats:?}");
+    assert!(has_page(&pages, "/before") && pages.len() == 2);
 }
 
 fn tracking_route(path: &str, _n: u32) -> Reply {
