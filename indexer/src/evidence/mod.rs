@@ -88,7 +88,12 @@ pub enum EvidenceError {
 /// SHA-256 of bytes as `sha256:<hex>`.
 pub fn sha256(data: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    format!("sha256:{}", hex::encode(Sha256::digest(data)))
+    sha256_text(&Sha256::digest(data))
+}
+
+/// A finished SHA-256 digest as `sha256:<hex>`.
+fn sha256_text(digest: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(digest))
 }
 
 fn io_err(
