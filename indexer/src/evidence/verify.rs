@@ -549,4 +549,61 @@ mod tests {
             report.findings
         );
     }
+
+    /// A WARC member made of `records` (each a record with a mangled block and digest, or raw
+    /// bytes), gzipped one by one or not, with `cut` bytes chopped off the end.
+    fn hostile_warc(records: &[(Vec<u8>, bool, bool)], cut: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (bytes, as_record, gzipped) in records {
+            let data = if *as_record {
+                salwatch_crawler::archive::record::build(
+                    &[
+                        ("WARC-Type", "resource".to_owned()),
+                        ("WARC-Record-ID", "<urn:uuid:0>".to_owned()),
+                        (
+                            "WARC-Block-Digest",
+                            format!("sha256:{}", hex::encode(bytes)),
+                        ),
+                    ],
+                    bytes,
+                )
+            } else {
+                bytes.clone()
+            };
+            out.extend(if *gzipped { gzip(&data) } else { data });
+        }
+        out.truncate(out.len().saturating_sub(cut));
+        out
+    }
+
+    proptest::proptest! {
+        /// Whatever a received package's members hold, verification ends with a report (no
+        /// panic, no error: an unreadable zip is the only error), with findings (the digest
+        /// file here never holds a valid signature).
+        #[test]
+        fn hostile_members_give_findings_not_failures(
+            records in proptest::collection::vec(
+                (proptest::collection::vec(proptest::num::u8::ANY, 0..300), proptest::bool::ANY,
+                 proptest::bool::weighted(0.8)),
+                0..6,
+            ),
+            cut in 0usize..40,
+            digest in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+            stated in proptest::option::of(0u64..5000),
+        ) {
+            let dir = tempfile::tempdir().expect("tmp");
+            let warc = hostile_warc(&records, cut);
+            let name = "archive/x.warc.gz";
+            let size = stated.unwrap_or(warc.len() as u64);
+            let pkg = package(
+                dir.path(),
+                &[(name, warc.clone()), ("datapackage-digest.json", digest),
+                  ("salwatch/custody.jsonl", b"{not json".to_vec())],
+                &[(name, sha256(&warc), size)],
+            );
+            let report = verify_with(&pkg, None, SMALL);
+            proptest::prop_assert!(report.is_ok(), "{report:?}");
+            proptest::prop_assert!(!report.expect("report").is_ok());
+        }
+    }
 }
