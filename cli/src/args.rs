@@ -65,6 +65,9 @@ pub enum Command {
     Crawl(CrawlArgs),
     /// Run the rule packs over text, HTML or NDJSON and print extractions (DESIGN.md §3 contract).
     ///
+    /// Invalid UTF-8 is replaced (U+FFFD) with a warning naming the file and line; a document is
+    /// extracted in bounded memory whatever its size (up to the limits under --input).
+    ///
     /// Examples:
     ///   echo 'Продавам пиштол Глок 19, 350 евра' | salwatch extract
     ///   salwatch extract --html page.html --format json
@@ -185,9 +188,9 @@ pub enum Format {
 /// How `extract` reads its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InputKind {
-    /// Each file (or stdin) is one document.
+    /// Each file (or stdin) is one document (up to 64 MiB).
     Text,
-    /// Lines of `{"id": "...", "text": "..."}`.
+    /// Lines of `{"id": "...", "text": "..."}` (up to 128 MiB each).
     Ndjson,
 }
 

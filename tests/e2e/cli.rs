@@ -136,6 +136,28 @@ fn extract_rejects_malformed_ndjson_with_the_line_number() {
 }
 
 #[test]
+fn invalid_utf8_in_an_ndjson_line_is_decoded_lossily_with_a_warning() {
+    let out = run_with_stdin(
+        &["extract", "--input", "ndjson"],
+        Some(b"{\"id\": \"a\", \"text\": \"Glock 19 \xff\xfe 350e\"}\n{\"id\": \"b\", \"text\": \"Zastava M70\"}\n"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("stdin:1") && stderr.contains("invalid UTF-8"),
+        "{stderr}"
+    );
+    let docs: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 2, "the next line is not lost");
+    assert_eq!(docs[0]["entities"][0]["value"], "Glock 19");
+    assert_eq!(docs[1]["id"], "b");
+}
+
+#[test]
 fn init_writes_a_documented_config_and_refuses_to_overwrite_it() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");

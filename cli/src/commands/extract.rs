@@ -19,6 +19,10 @@ use crate::output::{self, Table};
 /// Largest single document read, bytes: a bound on memory for hostile input.
 const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Longest NDJSON line read: a document of the largest size, with room for JSON escaping. A
+/// longer line is refused before it is held whole.
+const MAX_LINE_BYTES: u64 = 2 * MAX_DOCUMENT_BYTES;
+
 #[derive(Debug, Deserialize)]
 struct NdjsonDoc {
     #[serde(default)]
@@ -194,23 +198,38 @@ fn read_documents(
                 push(InputDoc { id: label, text }, &mut docs)?;
             }
             InputKind::Ndjson => {
-                let reader = open(input)?;
-                for (n, line) in reader.lines().enumerate() {
-                    let line =
-                        line.with_context(|| format!("{label}: cannot read line {}", n + 1))?;
+                let mut reader = open(input)?;
+                let mut line = Vec::new();
+                for n in 1.. {
+                    line.clear();
+                    let read = reader
+                        .by_ref()
+                        .take(MAX_LINE_BYTES + 1)
+                        .read_until(b'\n', &mut line)
+                        .with_context(|| format!("{label}: cannot read line {n}"))?;
+                    if read == 0 {
+                        break;
+                    }
+                    if line.len() as u64 > MAX_LINE_BYTES {
+                        return Err(UsageError(format!(
+                            "{label}:{n}: line longer than {MAX_LINE_BYTES} bytes (documents \
+                             of up to {MAX_DOCUMENT_BYTES} bytes are read)"
+                        ))
+                        .into());
+                    }
+                    let line = decode(&line, &format!("{label}:{n}"));
                     if line.trim().is_empty() {
                         continue;
                     }
                     let doc: NdjsonDoc = serde_json::from_str(&line).map_err(|e| {
                         UsageError(format!(
-                            "{label}:{}: not a {{\"id\", \"text\"}} object: {e}",
-                            n + 1
+                            "{label}:{n}: not a {{\"id\", \"text\"}} object: {e}"
                         ))
                     })?;
                     let id = match doc.id {
                         Some(serde_json::Value::String(s)) => s,
                         Some(other) => other.to_string(),
-                        None => format!("{label}:{}", n + 1),
+                        None => format!("{label}:{n}"),
                     };
                     push(InputDoc { id, text: doc.text }, &mut docs)?;
                 }
