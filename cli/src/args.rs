@@ -65,8 +65,7 @@ pub enum Command {
     Crawl(CrawlArgs),
     /// Run the rule packs over text, HTML or NDJSON and print extractions (DESIGN.md §3 contract).
     ///
-    /// Invalid UTF-8 is replaced (U+FFFD) with a warning naming the file and line; a document is
-    /// extracted in bounded memory whatever its size (up to the limits under --input).
+    /// Invalid UTF-8 is replaced (U+FFFD) with a warning naming the file and line.
     ///
     /// Examples:
     ///   echo 'Продавам пиштол Глок 19, 350 евра' | salwatch extract
