@@ -2,6 +2,8 @@
 //! to the frontier. Pure: the live crawl and crash recovery call the same function, so a capture
 //! recovered from the archive has exactly the effect it would have had live.
 
+use std::collections::HashSet;
+
 use url::Url;
 
 use super::site::SiteRuntime;
@@ -153,6 +155,9 @@ pub fn analyze(
                 meta.is_listing = site.profile.is_listing_url(resp.url);
                 if is_html(&media) {
                     let po = site.profile.extract(resp.url, &doc);
+                    // URLs already added, so a page of many links costs linear time.
+                    let mut seen: HashSet<String> =
+                        out.found.iter().map(|u| u.url.clone()).collect();
                     meta.fields = po.fields;
                     let next_depth = row.depth + 1;
                     if next_depth <= site.max_depth {
@@ -173,6 +178,7 @@ pub fn analyze(
                                 };
                                 push_unique(
                                     &mut out.found,
+                                    &mut seen,
                                     NewUrl {
                                         url: c.to_string(),
                                         depth: next_depth,
@@ -190,6 +196,7 @@ pub fn analyze(
                             if let Ok(u) = Url::parse(img) {
                                 push_unique(
                                     &mut out.found,
+                                    &mut seen,
                                     NewUrl {
                                         url: canonicalize(&u).to_string(),
                                         depth: next_depth,
@@ -250,8 +257,8 @@ pub fn analyze(
     out
 }
 
-fn push_unique(v: &mut Vec<NewUrl>, u: NewUrl) {
-    if !v.iter().any(|x| x.url == u.url) {
+fn push_unique(v: &mut Vec<NewUrl>, seen: &mut HashSet<String>, u: NewUrl) {
+    if seen.insert(u.url.clone()) {
         v.push(u);
     }
 }

@@ -1,6 +1,7 @@
 //! Crawl-level tests of hostile or awkward sites (issue #4): a 503 storm, an infinite calendar
 //! trap, a 50 MB page under the default body limit, windows-1251 pages, broken HTML, tracking
-//! parameter duplicates, the profile's removed marker and a page nested a million deep. Each asserts what the fetch log
+//! parameter duplicates, the profile's removed marker, a page nested a million deep and a page
+//! of 50,000 links. Each asserts what the fetch log
 //! records, that the crawl ends in bounded time, and that the other pages are still crawled.
 //!
 //! Calendar traps are bounded by `max_depth` and `max_pages` only: a per-site "path pattern
@@ -335,6 +336,31 @@ async fn a_page_nested_a_million_deep_is_read_up_to_the_depth_limit() {
     assert!(root.capture.length > 0);
     assert_eq!(stats.failed, 0, "{stats:?}");
     assert!(has_page(&pages, "/before") && pages.len() == 2);
+}
+
+fn many_links_route(path: &str, _n: u32) -> Reply {
+    match path {
+        // 2.4 MB: 50,000 distinct links, each written twice.
+        "/" => {
+            let links: String = (0..100_000)
+                .map(|i| format!("<a href=\"/p{}\">x</a>", i % 50_000))
+                .collect();
+            Reply::html(&format!("<html><body>{links}"))
+        }
+        _ => Reply::html("<p>a page"),
+    }
+}
+
+/// A page of 50,000 links (each twice) is read in linear time and every link reaches the
+/// frontier once; the page budget still bounds what is fetched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_50_000_links_reaches_the_frontier_in_bounded_time() {
+    let (_server, _, pages, st, took, _dir) =
+        run_once(many_links_route, "max_pages = 3", None).await;
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+    assert_eq!(pages.len(), 3);
+    let queued = st.count("shop", "queued").expect("count");
+    assert_eq!(queued + 2, 50_000, "every link once");
 }
 
 fn tracking_route(path: &str, _n: u32) -> Reply {
