@@ -263,6 +263,19 @@ pub fn write_batch<'a>(
     let tx = conn
         .transaction()
         .map_err(IndexError::sqlite("starting the batch transaction"))?;
+    stage_batch(&tx, states, history, captures)?;
+    tx.commit()
+        .map_err(IndexError::sqlite("committing the batch transaction"))
+}
+
+/// Writes one batch into an open transaction, which the caller commits (the indexer stages
+/// the batch while the index commits, and commits it only once the index has).
+pub fn stage_batch<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    states: impl IntoIterator<Item = &'a ListingState>,
+    history: &[HistoryEvent],
+    captures: &[CaptureSeen],
+) -> Result<(), IndexError> {
     {
         let ctx = "writing the listing batch";
         let mut up = tx
@@ -278,7 +291,9 @@ pub fn write_batch<'a>(
             )
             .map_err(IndexError::sqlite(ctx))?;
         let mut del = tx
-            .prepare_cached("DELETE FROM idx_entities WHERE listing_id = ?1")
+            .prepare_cached(
+                "DELETE FROM idx_entities WHERE listing_id = ?1 AND kind = ?2 AND normalized = ?3",
+            )
             .map_err(IndexError::sqlite(ctx))?;
         let mut ent = tx
             .prepare_cached("INSERT OR IGNORE INTO idx_entities (listing_id, kind, normalized) VALUES (?1, ?2, ?3)")
@@ -299,13 +314,25 @@ pub fn write_batch<'a>(
             ])
             .map_err(IndexError::sqlite(ctx))?;
             if let Some(entities) = &s.entities {
-                if s.stored {
-                    del.execute([&s.listing_id])
-                        .map_err(IndexError::sqlite(ctx))?;
+                let stored = if s.stored {
+                    stored_entities(tx, &s.listing_id)?
+                } else {
+                    Vec::new()
+                };
+                // Only the rows that differ are written: a re-crawl whose price changed touches
+                // one row of the by-value index instead of all of them (each is a random page).
+                // A listing has a handful of entities: linear look-ups are the cheapest.
+                for entity in &stored {
+                    if !entities.contains(entity) {
+                        del.execute(params![s.listing_id, entity.0, entity.1])
+                            .map_err(IndexError::sqlite(ctx))?;
+                    }
                 }
-                for (kind, value) in entities {
-                    ent.execute(params![s.listing_id, kind, value])
-                        .map_err(IndexError::sqlite(ctx))?;
+                for entity in entities {
+                    if !stored.contains(entity) {
+                        ent.execute(params![s.listing_id, entity.0, entity.1])
+                            .map_err(IndexError::sqlite(ctx))?;
+                    }
                 }
             }
         }
@@ -336,8 +363,23 @@ pub fn write_batch<'a>(
             .map_err(IndexError::sqlite("writing captures"))?;
         }
     }
-    tx.commit()
-        .map_err(IndexError::sqlite("committing the batch transaction"))
+    Ok(())
+}
+
+/// The `(kind, normalized)` rows of a listing in `idx_entities`.
+fn stored_entities(
+    tx: &rusqlite::Transaction<'_>,
+    listing_id: &str,
+) -> Result<Vec<(String, String)>, IndexError> {
+    let ctx = format!("reading the entities of {listing_id}");
+    let mut st = tx
+        .prepare_cached("SELECT kind, normalized FROM idx_entities WHERE listing_id = ?1")
+        .map_err(IndexError::sqlite(ctx.clone()))?;
+    let rows = st
+        .query_map([listing_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(IndexError::sqlite(ctx.clone()))?;
+    rows.collect::<Result<_, _>>()
+        .map_err(IndexError::sqlite(ctx))
 }
 
 /// A listing's history, oldest first.
