@@ -29,7 +29,6 @@ CREATE TABLE IF NOT EXISTS idx_entities (
     normalized TEXT NOT NULL,
     PRIMARY KEY (listing_id, kind, normalized)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS idx_entities_by_value ON idx_entities (kind, normalized);
 CREATE TABLE IF NOT EXISTS idx_history (
     id         INTEGER PRIMARY KEY,
     listing_id TEXT NOT NULL,
@@ -96,7 +95,54 @@ pub fn open_rw(path: &std::path::Path) -> Result<Connection, IndexError> {
             "creating the idx_ tables in {}",
             path.display()
         )))?;
+    ensure_identifier_index(&conn)?;
     Ok(conn)
+}
+
+/// The index of identifier entities by value (see [`crate::shared::identifier_condition`]).
+fn identifier_index_sql() -> String {
+    format!(
+        "CREATE INDEX idx_entities_by_identifier ON idx_entities (kind, normalized) WHERE {}",
+        crate::shared::identifier_condition()
+    )
+}
+
+/// Creates `idx_entities_by_identifier`, replacing the index of every entity by value of older
+/// workspaces (`idx_entities_by_value`) or one declared for another list of identifier kinds.
+fn ensure_identifier_index(conn: &Connection) -> Result<(), IndexError> {
+    let ctx = "indexing identifier entities by value";
+    let wanted = identifier_index_sql();
+    let current: Option<String> = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'idx_entities_by_identifier'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(IndexError::sqlite(ctx))?;
+    let old_exists: bool = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'idx_entities_by_value'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()
+        .map_err(IndexError::sqlite(ctx))?
+        .is_some();
+    if current.as_deref() == Some(wanted.as_str()) && !old_exists {
+        return Ok(());
+    }
+    tracing::info!("re-indexing identifier entities by value in state.db (once)");
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(IndexError::sqlite(ctx))?;
+    tx.execute_batch(&format!(
+        "DROP INDEX IF EXISTS idx_entities_by_value;
+         DROP INDEX IF EXISTS idx_entities_by_identifier;
+         {wanted};"
+    ))
+    .map_err(IndexError::sqlite(ctx))?;
+    tx.commit().map_err(IndexError::sqlite(ctx))
 }
 
 /// Opens `state.db` read-only (missing file: [`IndexError::Missing`]).
@@ -124,7 +170,8 @@ pub fn drop_tables(conn: &Connection) -> Result<(), IndexError> {
             .map_err(IndexError::sqlite(format!("dropping {table}")))?;
     }
     conn.execute_batch(SCHEMA)
-        .map_err(IndexError::sqlite("recreating the idx_ tables"))
+        .map_err(IndexError::sqlite("recreating the idx_ tables"))?;
+    ensure_identifier_index(conn)
 }
 
 /// What the indexer remembers of a listing between crawls.

@@ -95,3 +95,66 @@ fn entity_rows_follow_the_latest_capture() {
     assert!(by_phone("+38970999999"));
     assert!(!by_phone("+38970123456"));
 }
+
+/// The plan of a query, as `EXPLAIN QUERY PLAN` details joined by `;`.
+fn plan(conn: &rusqlite::Connection, sql: &str) -> String {
+    let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let rows = st
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    rows.join("; ")
+}
+
+/// Every look-up of entities by value repeats the partial index's condition, so SQLite uses it;
+/// an older workspace's index of every entity is replaced at open.
+#[test]
+fn identifier_lookups_use_the_partial_index() {
+    let (_d, ws) = workspace();
+    {
+        let conn = rusqlite::Connection::open(ws.state_db()).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE idx_entities (listing_id TEXT NOT NULL, kind TEXT NOT NULL,
+                 normalized TEXT NOT NULL, PRIMARY KEY (listing_id, kind, normalized)) WITHOUT ROWID;
+             CREATE INDEX idx_entities_by_value ON idx_entities (kind, normalized);
+             INSERT INTO idx_entities VALUES ('a:1', 'phone', '+38970123456'), ('a:1', 'price', '1 EUR');",
+        )
+        .unwrap();
+    }
+    let conn = crate::store::open_rw(&ws.state_db()).unwrap();
+    let indexes: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'idx_entities' AND sql IS NOT NULL")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(indexes, ["idx_entities_by_identifier"]);
+    let identifier = crate::shared::identifier_condition();
+    for sql in [
+        format!(
+            "SELECT listing_id, kind FROM idx_entities WHERE kind = 'phone' AND normalized = 'x' AND listing_id != 'y' AND {identifier}"
+        ),
+        format!("SELECT listing_id, kind, normalized FROM idx_entities WHERE {identifier}"),
+        format!(
+            "SELECT e.kind, e.normalized, COUNT(DISTINCT l.site) AS n
+             FROM idx_entities e JOIN idx_listings l ON l.listing_id = e.listing_id
+             WHERE e.{identifier} GROUP BY e.kind, e.normalized"
+        ),
+        format!(
+            "SELECT l.site FROM idx_entities e JOIN idx_listings l ON l.listing_id = e.listing_id
+             WHERE e.kind = 'phone' AND e.normalized = 'x' AND e.{identifier}"
+        ),
+    ] {
+        let p = plan(&conn, &sql);
+        assert!(p.contains("idx_entities_by_identifier"), "{sql}\n→ {p}");
+    }
+    // Opening again keeps the index as it is.
+    drop(conn);
+    let conn = crate::store::open_rw(&ws.state_db()).unwrap();
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM idx_entities", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 2);
+}
