@@ -13,8 +13,8 @@ pub use salwatch_rules::IDENTIFIER_KINDS;
 /// The SQL condition `kind IN ('phone', …)` over [`IDENTIFIER_KINDS`], exactly as the partial
 /// index `idx_entities_by_identifier` declares it (`store.rs`): SQLite uses a partial index only
 /// for a query that repeats its condition, so every look-up by value says it too. Only
-/// identifiers are looked up by value; leaving prices and weapons out of that index halves the
-/// random pages an ingest batch dirties.
+/// identifiers are looked up by value; prices and weapons left out of that index no longer
+/// dirty random pages of it at every ingest batch (`state.db` 10 % smaller at 1 M listings).
 pub fn identifier_condition() -> &'static str {
     static CONDITION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     CONDITION.get_or_init(|| {
