@@ -17,6 +17,7 @@ pub mod actors;
 pub mod bench;
 mod bound;
 pub mod cases;
+mod checkpoint;
 pub mod collapse;
 pub mod count;
 pub mod currency;

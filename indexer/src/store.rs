@@ -29,7 +29,6 @@ CREATE TABLE IF NOT EXISTS idx_entities (
     normalized TEXT NOT NULL,
     PRIMARY KEY (listing_id, kind, normalized)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS idx_entities_by_value ON idx_entities (kind, normalized);
 CREATE TABLE IF NOT EXISTS idx_history (
     id         INTEGER PRIMARY KEY,
     listing_id TEXT NOT NULL,
@@ -96,7 +95,54 @@ pub fn open_rw(path: &std::path::Path) -> Result<Connection, IndexError> {
             "creating the idx_ tables in {}",
             path.display()
         )))?;
+    ensure_identifier_index(&conn)?;
     Ok(conn)
+}
+
+/// The index of identifier entities by value (see [`crate::shared::identifier_condition`]).
+fn identifier_index_sql() -> String {
+    format!(
+        "CREATE INDEX idx_entities_by_identifier ON idx_entities (kind, normalized) WHERE {}",
+        crate::shared::identifier_condition()
+    )
+}
+
+/// Creates `idx_entities_by_identifier`, replacing the index of every entity by value of older
+/// workspaces (`idx_entities_by_value`) or one declared for another list of identifier kinds.
+fn ensure_identifier_index(conn: &Connection) -> Result<(), IndexError> {
+    let ctx = "indexing identifier entities by value";
+    let wanted = identifier_index_sql();
+    let current: Option<String> = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'idx_entities_by_identifier'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(IndexError::sqlite(ctx))?;
+    let old_exists: bool = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'idx_entities_by_value'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()
+        .map_err(IndexError::sqlite(ctx))?
+        .is_some();
+    if current.as_deref() == Some(wanted.as_str()) && !old_exists {
+        return Ok(());
+    }
+    tracing::info!("re-indexing identifier entities by value in state.db (once)");
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(IndexError::sqlite(ctx))?;
+    tx.execute_batch(&format!(
+        "DROP INDEX IF EXISTS idx_entities_by_value;
+         DROP INDEX IF EXISTS idx_entities_by_identifier;
+         {wanted};"
+    ))
+    .map_err(IndexError::sqlite(ctx))?;
+    tx.commit().map_err(IndexError::sqlite(ctx))
 }
 
 /// Opens `state.db` read-only (missing file: [`IndexError::Missing`]).
@@ -124,7 +170,8 @@ pub fn drop_tables(conn: &Connection) -> Result<(), IndexError> {
             .map_err(IndexError::sqlite(format!("dropping {table}")))?;
     }
     conn.execute_batch(SCHEMA)
-        .map_err(IndexError::sqlite("recreating the idx_ tables"))
+        .map_err(IndexError::sqlite("recreating the idx_ tables"))?;
+    ensure_identifier_index(conn)
 }
 
 /// What the indexer remembers of a listing between crawls.
@@ -263,6 +310,19 @@ pub fn write_batch<'a>(
     let tx = conn
         .transaction()
         .map_err(IndexError::sqlite("starting the batch transaction"))?;
+    stage_batch(&tx, states, history, captures)?;
+    tx.commit()
+        .map_err(IndexError::sqlite("committing the batch transaction"))
+}
+
+/// Writes one batch into an open transaction, which the caller commits (the indexer stages
+/// the batch while the index commits, and commits it only once the index has).
+pub fn stage_batch<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    states: impl IntoIterator<Item = &'a ListingState>,
+    history: &[HistoryEvent],
+    captures: &[CaptureSeen],
+) -> Result<(), IndexError> {
     {
         let ctx = "writing the listing batch";
         let mut up = tx
@@ -278,7 +338,9 @@ pub fn write_batch<'a>(
             )
             .map_err(IndexError::sqlite(ctx))?;
         let mut del = tx
-            .prepare_cached("DELETE FROM idx_entities WHERE listing_id = ?1")
+            .prepare_cached(
+                "DELETE FROM idx_entities WHERE listing_id = ?1 AND kind = ?2 AND normalized = ?3",
+            )
             .map_err(IndexError::sqlite(ctx))?;
         let mut ent = tx
             .prepare_cached("INSERT OR IGNORE INTO idx_entities (listing_id, kind, normalized) VALUES (?1, ?2, ?3)")
@@ -299,13 +361,25 @@ pub fn write_batch<'a>(
             ])
             .map_err(IndexError::sqlite(ctx))?;
             if let Some(entities) = &s.entities {
-                if s.stored {
-                    del.execute([&s.listing_id])
-                        .map_err(IndexError::sqlite(ctx))?;
+                let stored = if s.stored {
+                    stored_entities(tx, &s.listing_id)?
+                } else {
+                    Vec::new()
+                };
+                // Only the rows that differ are written: a re-crawl whose price changed touches
+                // one row of the by-value index instead of all of them (each is a random page).
+                // A listing has a handful of entities: linear look-ups are the cheapest.
+                for entity in &stored {
+                    if !entities.contains(entity) {
+                        del.execute(params![s.listing_id, entity.0, entity.1])
+                            .map_err(IndexError::sqlite(ctx))?;
+                    }
                 }
-                for (kind, value) in entities {
-                    ent.execute(params![s.listing_id, kind, value])
-                        .map_err(IndexError::sqlite(ctx))?;
+                for entity in entities {
+                    if !stored.contains(entity) {
+                        ent.execute(params![s.listing_id, entity.0, entity.1])
+                            .map_err(IndexError::sqlite(ctx))?;
+                    }
                 }
             }
         }
@@ -336,8 +410,23 @@ pub fn write_batch<'a>(
             .map_err(IndexError::sqlite("writing captures"))?;
         }
     }
-    tx.commit()
-        .map_err(IndexError::sqlite("committing the batch transaction"))
+    Ok(())
+}
+
+/// The `(kind, normalized)` rows of a listing in `idx_entities`.
+fn stored_entities(
+    tx: &rusqlite::Transaction<'_>,
+    listing_id: &str,
+) -> Result<Vec<(String, String)>, IndexError> {
+    let ctx = format!("reading the entities of {listing_id}");
+    let mut st = tx
+        .prepare_cached("SELECT kind, normalized FROM idx_entities WHERE listing_id = ?1")
+        .map_err(IndexError::sqlite(ctx.clone()))?;
+    let rows = st
+        .query_map([listing_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(IndexError::sqlite(ctx.clone()))?;
+    rows.collect::<Result<_, _>>()
+        .map_err(IndexError::sqlite(ctx))
 }
 
 /// A listing's history, oldest first.

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension};
 use salwatch_crawler::{Page, Workspace};
@@ -12,6 +13,7 @@ use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError};
 
+use crate::checkpoint::Checkpointer;
 use crate::document::{from_document, id_term, to_document};
 use crate::error::IndexError;
 use crate::listing::{self, Listing};
@@ -21,6 +23,12 @@ use crate::store::{self, CaptureSeen, HistoryEvent, ListingState};
 
 /// Memory budget of the tantivy writer (shared by its threads).
 const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+
+/// Indexing threads of the tantivy writer. One: a batch (10,000 listings in a crawl) then makes
+/// one segment instead of one per core, so merges have half the segments to fold in, and the
+/// thread keeps up with the calling thread's upserts. On 2 cores, 1 M listings took 10 % less
+/// CPU than with two (docs/BENCHMARKS.md, "Index").
+const WRITER_THREADS: usize = 1;
 
 /// What an ingest did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +72,8 @@ pub struct Indexer {
     /// [`Indexer::write_document`]): a listing never seen before then has no document to
     /// delete.
     index_matches_state: bool,
+    /// Checkpoints `state.db` off the calling thread after each commit.
+    checkpointer: Checkpointer,
 }
 
 impl std::fmt::Debug for Indexer {
@@ -101,6 +111,10 @@ impl Indexer {
             .try_into()
             .map_err(IndexError::tantivy("opening the indexer's reader"))?;
         let conn = store::open_rw(&workspace.state_db())?;
+        let checkpointer = Checkpointer::start(&workspace.state_db())?;
+        // The checkpointer thread checkpoints instead, so that a commit does not wait for it.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(IndexError::sqlite("turning automatic checkpoints off"))?;
         let removed = RemovedMarkers::of_workspace(workspace)?;
         // The index commits before `state.db`: a crash in between leaves documents of listings
         // that `state.db` does not know, and only then do the two counts differ.
@@ -128,6 +142,7 @@ impl Indexer {
             dedup_enabled: true,
             removed,
             index_matches_state,
+            checkpointer,
         })
     }
 
@@ -314,22 +329,18 @@ impl Indexer {
         if self.dedup_enabled {
             self.apply_dedup()?;
         }
-        self.writer.commit().map_err(IndexError::tantivy(format!(
-            "committing the index in {}",
-            self.index_dir.display()
-        )))?;
-        store::write_batch(
-            &mut self.conn,
-            self.pending.values().map(|s| &**s),
-            &self.history,
-            &self.captures,
-        )?;
+        let started = Instant::now();
+        let timing = self.commit_both()?;
+        self.checkpointer.request();
         self.reader
             .reload()
             .map_err(IndexError::tantivy("reloading the indexer's reader"))?;
         tracing::debug!(
             listings = self.pending.len(),
             events = self.history.len(),
+            index_ms = timing.index.as_millis() as u64,
+            state_staged_ms = timing.staged.as_millis() as u64,
+            total_ms = started.elapsed().as_millis() as u64,
             "index batch committed"
         );
         self.pending.clear();
@@ -339,6 +350,64 @@ impl Indexer {
         self.pending_captures.clear();
         self.dirty = false;
         Ok(())
+    }
+
+    /// Commits the index and `state.db`, the index first, as one step that overlaps: the index
+    /// commits on a helper thread (mostly waiting for tantivy's indexing threads to write their
+    /// segments) while this thread writes the batch into an open `state.db` transaction, which
+    /// it commits only once the index has committed. A crash before that leaves `state.db` as
+    /// it was (the transaction is rolled back), as when the two commits ran one after the other.
+    fn commit_both(&mut self) -> Result<CommitTiming, IndexError> {
+        let Self {
+            writer,
+            conn,
+            pending,
+            pending_listings,
+            history,
+            captures,
+            index_dir,
+            ..
+        } = self;
+        // The batch's listings are no longer needed: the helper thread frees them too.
+        let written = std::mem::take(pending_listings);
+        std::thread::scope(|scope| {
+            let index_commit = std::thread::Builder::new()
+                .name("index-commit".into())
+                .spawn_scoped(scope, move || {
+                    let started = Instant::now();
+                    let committed = writer.commit().map(|_| started.elapsed());
+                    drop(written);
+                    committed
+                })
+                .map_err(|source| IndexError::Io {
+                    action: "start the index commit thread",
+                    path: index_dir.clone(),
+                    source,
+                })?;
+            let started = Instant::now();
+            let staged = conn
+                .transaction()
+                .map_err(IndexError::sqlite("starting the batch transaction"))
+                .and_then(|tx| {
+                    store::stage_batch(&tx, pending.values().map(|s| &**s), history, captures)
+                        .map(|()| tx)
+                });
+            let staged_in = started.elapsed();
+            let index = match index_commit.join() {
+                Ok(result) => result.map_err(IndexError::tantivy(format!(
+                    "committing the index in {}",
+                    index_dir.display()
+                )))?,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            staged?
+                .commit()
+                .map_err(IndexError::sqlite("committing the batch transaction"))?;
+            Ok(CommitTiming {
+                index,
+                staged: staged_in,
+            })
+        })
     }
 
     /// Turns the dedup update at each commit off (or back on): `salwatch bench index` uses it to
@@ -599,6 +668,14 @@ fn listing_at_path(conn: &Connection, site: &str, url: &str) -> Result<Option<St
     .map_err(IndexError::sqlite(format!("finding the listing captured at {url}")))
 }
 
+/// How long the two halves of a commit took (for the debug log).
+struct CommitTiming {
+    /// The index commit, on its helper thread.
+    index: Duration,
+    /// Writing the batch into the open `state.db` transaction, meanwhile.
+    staged: Duration,
+}
+
 /// A page's listing, its document and its state, built before the upsert (off the calling
 /// thread for a chunk).
 struct Prepared {
@@ -694,7 +771,8 @@ fn state_of(l: &Listing) -> ListingState {
 
 /// Takes the writer lock, mapping a busy lock to [`IndexError::Locked`].
 pub(crate) fn open_writer(index: &Index, dir: &std::path::Path) -> Result<IndexWriter, IndexError> {
-    index.writer(WRITER_HEAP_BYTES).map_err(|e| match e {
+    let writer = index.writer_with_num_threads(WRITER_THREADS, WRITER_HEAP_BYTES);
+    writer.map_err(|e| match e {
         TantivyError::LockFailure(..) => IndexError::Locked {
             path: dir.to_path_buf(),
         },

@@ -7,7 +7,6 @@ use sha2::{Digest, Sha256};
 
 use super::{Account, Actor, ActorLink, IdentifierUse, MAX_ACCOUNTS_PER_STRONG_IDENTIFIER, weight};
 use crate::error::IndexError;
-use crate::shared::IDENTIFIER_KINDS;
 
 /// One listing row.
 struct Row {
@@ -76,16 +75,11 @@ pub fn actors(conn: &Connection) -> Result<Vec<Actor>, IndexError> {
         });
     }
     // Identifiers: (kind, value) → occurrences (listing).
-    let kinds = IDENTIFIER_KINDS
-        .iter()
-        .map(|k| format!("'{k}'"))
-        .collect::<Vec<_>>()
-        .join(",");
+    let identifier = crate::shared::identifier_condition();
     let mut occurrences: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     {
-        let sql = format!(
-            "SELECT listing_id, kind, normalized FROM idx_entities WHERE kind IN ({kinds})"
-        );
+        let sql =
+            format!("SELECT listing_id, kind, normalized FROM idx_entities WHERE {identifier}");
         let mut st = conn.prepare(&sql).map_err(IndexError::sqlite(ctx))?;
         let rows = st
             .query_map([], |r| {

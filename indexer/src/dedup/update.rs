@@ -76,6 +76,11 @@ pub fn update(
         }
     }
     let entities_table = table_exists(&tx, "idx_entities")?;
+    let same_identifier_sql = format!(
+        "SELECT listing_id, kind FROM idx_entities
+         WHERE kind = ?1 AND normalized = ?2 AND listing_id != ?3 AND {}",
+        crate::shared::identifier_condition()
+    );
     for doc in docs {
         let source = doc.source();
         if store::source_of(&tx, doc.listing_id)?.as_deref() == Some(source.as_str()) {
@@ -147,7 +152,7 @@ pub fn update(
             if entities_table {
                 let others = query_pairs(
                     &tx,
-                    "SELECT listing_id, kind FROM idx_entities WHERE kind = ?1 AND normalized = ?2 AND listing_id != ?3",
+                    &same_identifier_sql,
                     params![ident.0, ident.1, doc.listing_id],
                 )?;
                 for (other, _) in others {

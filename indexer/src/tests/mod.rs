@@ -825,6 +825,8 @@ fn older_capture_only_widens_first_seen() {
 /// These need the real rules (normalizer, vocabulary, default pack).
 mod with_rules;
 
+mod state_rows;
+
 #[test]
 fn empty_index_answers() {
     let (_d, ws) = workspace();
