@@ -368,15 +368,17 @@ pub fn stage_batch<'a>(
                 };
                 // Only the rows that differ are written: a re-crawl whose price changed touches
                 // one row of the by-value index instead of all of them (each is a random page).
-                // A listing has a handful of entities: linear look-ups are the cheapest.
+                // Compared through sets: a hostile page can carry hundreds of thousands.
+                let now: std::collections::HashSet<&(String, String)> = entities.iter().collect();
+                let before: std::collections::HashSet<&(String, String)> = stored.iter().collect();
                 for entity in &stored {
-                    if !entities.contains(entity) {
+                    if !now.contains(entity) {
                         del.execute(params![s.listing_id, entity.0, entity.1])
                             .map_err(IndexError::sqlite(ctx))?;
                     }
                 }
                 for entity in entities {
-                    if !stored.contains(entity) {
+                    if !before.contains(entity) {
                         ent.execute(params![s.listing_id, entity.0, entity.1])
                             .map_err(IndexError::sqlite(ctx))?;
                     }
