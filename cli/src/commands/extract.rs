@@ -194,7 +194,7 @@ fn read_documents(
         match args.input {
             InputKind::Text => {
                 let raw = read_all(input)?;
-                let text = decode(&raw, &label);
+                let text = decode(&raw, || label.clone()).into_owned();
                 push(InputDoc { id: label, text }, &mut docs)?;
             }
             InputKind::Ndjson => {
@@ -217,7 +217,7 @@ fn read_documents(
                         ))
                         .into());
                     }
-                    let line = decode(&line, &format!("{label}:{n}"));
+                    let line = decode(&line, || format!("{label}:{n}"));
                     if line.trim().is_empty() {
                         continue;
                     }
@@ -299,15 +299,17 @@ fn read_all(input: Option<&Path>) -> Result<Vec<u8>> {
 }
 
 /// Text as UTF-8; invalid sequences become U+FFFD with a warning that names the input.
-fn decode(bytes: &[u8], label: &str) -> String {
+/// The label is built only for the warning: an NDJSON line is decoded per line, mostly valid.
+fn decode(bytes: &[u8], label: impl FnOnce() -> String) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
+        Ok(text) => text.into(),
         Err(e) => {
             tracing::warn!(
-                "{label}: invalid UTF-8 at byte {}; decoding lossily (offsets are into the repaired text)",
+                "{}: invalid UTF-8 at byte {}; decoding lossily (offsets are into the repaired text)",
+                label(),
                 e.valid_up_to()
             );
-            String::from_utf8_lossy(bytes).into_owned()
+            String::from_utf8_lossy(bytes)
         }
     }
 }
