@@ -827,6 +827,8 @@ mod with_rules;
 
 mod state_rows;
 
+mod in_flight;
+
 #[test]
 fn empty_index_answers() {
     let (_d, ws) = workspace();
