@@ -4,6 +4,11 @@
 /// a single mark followed by exactly three digits is a thousands separator unless `decimals_likely`
 /// (crypto amounts), and several marks are thousands separators.
 pub(crate) fn parse_amount(s: &str, decimals_likely: bool) -> Option<f64> {
+    // Most amounts are plain digits: no separator to interpret and nothing to copy. Up to 15
+    // digits the integer is exact as an `f64`, so this is the value `str::parse::<f64>` gives.
+    if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<u64>().ok().map(|v| v as f64);
+    }
     let compact: String = s
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\'')
@@ -53,9 +58,50 @@ pub(crate) fn format_amount(v: f64) -> String {
     }
 }
 
+/// `format_amount(v)`, a space and `currency`: a price's `normalized` form, built in one string
+/// (whole amounts, the usual case, written digit by digit without the formatting machinery).
+pub(crate) fn format_price(v: f64, currency: &str) -> String {
+    let mut s = String::with_capacity(24);
+    if v.fract() == 0.0 && v.abs() < 1e15 && v.is_sign_positive() {
+        // Exact as an integer: the digits `format_amount` writes.
+        let mut n = v as u64;
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        s.extend(digits[i..].iter().map(|&d| char::from(d)));
+    } else {
+        s.push_str(&format_amount(v));
+    }
+    s.push(' ');
+    s.push_str(currency);
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `parse_amount` without its digits-only fast path.
+    fn general(s: &str) -> Option<f64> {
+        parse_amount(&format!("{s} "), false)
+    }
+
+    proptest::proptest! {
+        /// The digits-only fast path gives what the general path gives (which sees the same
+        /// digits once the trailing space is dropped).
+        #[test]
+        fn digits_fast_path(s in "[0-9]{0,17}") {
+            proptest::prop_assert_eq!(parse_amount(&s, false), general(&s));
+            proptest::prop_assert_eq!(parse_amount(&s, true), general(&s));
+        }
+    }
 
     #[test]
     fn amounts() {
@@ -69,6 +115,29 @@ mod tests {
         assert_eq!(parse_amount("0.005", true), Some(0.005));
         assert_eq!(parse_amount("1.000.000", false), Some(1_000_000.0));
         assert_eq!(parse_amount("", false), None);
+        assert_eq!(parse_amount("007", false), Some(7.0));
+        assert_eq!(format_price(350.0, "EUR"), "350 EUR");
+        for v in [
+            0.0,
+            -0.0,
+            7.0,
+            10.0,
+            1200.0,
+            999_999_999_999_999.0,
+            1e15,
+            -5.0,
+            0.5,
+        ] {
+            assert_eq!(
+                format_price(v, "X"),
+                format!("{} X", format_amount(v)),
+                "{v}"
+            );
+        }
+        assert_eq!(
+            format_price(0.05, "BTC"),
+            format!("{} BTC", format_amount(0.05))
+        );
         assert_eq!(format_amount(350.0), "350");
         assert_eq!(format_amount(0.05), "0.05");
         for v in [

@@ -13,7 +13,7 @@ use crate::extraction::Entity;
 use crate::ident::Region;
 use crate::normalize::Normalized;
 use crate::pack::Source;
-use crate::price::{format_amount, parse_amount};
+use crate::price::{format_price, parse_amount};
 use crate::template::Template;
 
 /// One rule hit: the rule, where (original and folded), and the entity it makes (none for cues).
@@ -440,7 +440,7 @@ fn make_entity<'a>(
         let crypto = matches!(currency.as_deref(), Some("BTC" | "XMR" | "ETH" | "LTC"));
         amount = field(&f.amount).and_then(|a| parse_amount(&a, crypto));
         if let (Some(a), Some(cur)) = (amount, &currency) {
-            normalized = format!("{} {cur}", format_amount(a));
+            normalized = format_price(a, cur);
         }
     }
     Entity {
