@@ -64,8 +64,44 @@ impl<'h> Found<'h> {
     }
 }
 
-/// Hits already made, by (rule, start, end): only inserted into, never iterated.
-type Seen = HashSet<(usize, usize, usize), BuildHasherDefault<FastHash>>;
+/// Hits already made, by (rule, start, end): only inserted into, never iterated. A document
+/// makes a dozen hits or so: they are kept in a list searched linearly (cheaper than hashing
+/// for so few), moved to a hash set once the list is long, so that a hostile page with
+/// thousands of hits stays linear.
+struct Seen {
+    list: Vec<(usize, usize, usize)>,
+    set: Option<HashSet<(usize, usize, usize), BuildHasherDefault<FastHash>>>,
+}
+
+impl Seen {
+    /// Longest list searched linearly.
+    const LIST_MAX: usize = 48;
+
+    fn new() -> Self {
+        Self {
+            list: Vec::with_capacity(32),
+            set: None,
+        }
+    }
+
+    /// Adds `key`; false if it was already there.
+    fn insert(&mut self, key: (usize, usize, usize)) -> bool {
+        if let Some(set) = &mut self.set {
+            return set.insert(key);
+        }
+        if self.list.contains(&key) {
+            return false;
+        }
+        if self.list.len() < Self::LIST_MAX {
+            self.list.push(key);
+        } else {
+            let mut set: HashSet<_, BuildHasherDefault<FastHash>> = self.list.drain(..).collect();
+            set.insert(key);
+            self.set = Some(set);
+        }
+        true
+    }
+}
 
 /// A small multiplicative hasher for the `Seen` keys (a few integers from our own spans; no
 /// untrusted key choice), much cheaper than SipHash.
@@ -134,7 +170,7 @@ pub(crate) fn scan(
 ) -> Vec<Hit> {
     let folded = norm.text.as_str();
     let mut hits = Vec::with_capacity(32);
-    let mut seen = Seen::with_capacity_and_hasher(32, Default::default());
+    let mut seen = Seen::new();
     if let Some(ac) = &c.automaton {
         for m in ac.find_overlapping_iter(folded) {
             let (s, e) = (m.start(), m.end());
@@ -635,6 +671,18 @@ mod tests {
             );
         }
         Ok(())
+    }
+
+    proptest! {
+        /// `Seen` answers as a set does, across the switch from its list to its hash set.
+        #[test]
+        fn seen_is_a_set(keys in proptest::collection::vec((0usize..4, 0usize..30, 0usize..3), 0..200)) {
+            let mut seen = Seen::new();
+            let mut reference = std::collections::HashSet::new();
+            for k in keys {
+                prop_assert_eq!(seen.insert(k), reference.insert(k));
+            }
+        }
     }
 
     #[test]
