@@ -38,6 +38,9 @@ pub(crate) struct CompiledRule {
     /// The pattern without word boundaries (matches wherever `regex` does, and more): finds
     /// candidate starts fast on any haystack (None when the pattern has no boundary).
     pub relaxed: Option<Regex>,
+    /// The most characters a match of the pattern can have, when bounded: how far a match
+    /// starting at a given position can look (`scan::for_each_match`).
+    pub max_chars: Option<usize>,
     pub excludes: Vec<Regex>,
     pub validator: Option<Validator>,
     pub weight: f32,
@@ -246,6 +249,11 @@ impl Compiled {
                 .as_deref()
                 .filter(|p| has_boundaries(p))
                 .and_then(|p| fast_regex(&without_boundaries(p)));
+            let max_chars = spec
+                .pattern
+                .as_deref()
+                .and_then(|p| regex_syntax::Parser::new().parse(p).ok())
+                .and_then(|hir| max_chars(&hir));
             let excludes = spec
                 .exclude
                 .iter()
@@ -316,6 +324,7 @@ impl Compiled {
                 regex,
                 ascii,
                 relaxed,
+                max_chars,
                 excludes,
                 validator,
                 weight,
@@ -352,6 +361,27 @@ impl Compiled {
             marker_index: marker_index(&markers),
             markers: markers.into_iter().collect(),
         })
+    }
+}
+
+/// The most characters a match of `hir` can consume (None when unbounded): `maximum_len` counts
+/// bytes, up to four per character of a Unicode class, which would make the windows of
+/// `scan::ascii_window` needlessly wide. A byte class (only in `(?-u)` patterns) is counted as a
+/// character too, which can only overestimate.
+pub(crate) fn max_chars(hir: &regex_syntax::hir::Hir) -> Option<usize> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(0),
+        HirKind::Literal(lit) => Some(String::from_utf8_lossy(&lit.0).chars().count()),
+        HirKind::Class(_) => Some(1),
+        HirKind::Repetition(r) => max_chars(&r.sub)?.checked_mul(r.max? as usize),
+        HirKind::Capture(c) => max_chars(&c.sub),
+        HirKind::Concat(subs) => subs
+            .iter()
+            .try_fold(0usize, |n, h| n.checked_add(max_chars(h)?)),
+        HirKind::Alternation(subs) => subs
+            .iter()
+            .try_fold(0usize, |n, h| Some(n.max(max_chars(h)?))),
     }
 }
 

@@ -4,6 +4,81 @@
 /// a single mark followed by exactly three digits is a thousands separator unless `decimals_likely`
 /// (crypto amounts), and several marks are thousands separators.
 pub(crate) fn parse_amount(s: &str, decimals_likely: bool) -> Option<f64> {
+    // Most amounts are plain digits: no separator to interpret and nothing to copy. Up to 15
+    // digits the integer is exact as an `f64`, so this is the value `str::parse::<f64>` gives.
+    if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<u64>().ok().map(|v| v as f64);
+    }
+    if s.len() <= ASCII_MAX && s.is_ascii() {
+        return parse_ascii(s, decimals_likely);
+    }
+    parse_general(s, decimals_likely)
+}
+
+/// Longest amount [`parse_ascii`] takes (a price group is a few bytes).
+const ASCII_MAX: usize = 64;
+
+/// [`parse_general`] for a short ASCII amount, with the same steps on a stack buffer instead of
+/// three strings: drop whitespace and `'`, interpret the marks, parse the canonical digits.
+fn parse_ascii(s: &str, decimals_likely: bool) -> Option<f64> {
+    let mut buf = [0u8; ASCII_MAX];
+    let mut n = 0;
+    for &b in s.as_bytes() {
+        // `char::is_whitespace` on ASCII: space, \t, \n, \x0b, \x0c, \r.
+        if b == b' ' || (b'\t'..=b'\r').contains(&b) || b == b'\'' {
+            continue;
+        }
+        buf[n] = b;
+        n += 1;
+    }
+    let compact = &buf[..n];
+    if !compact.iter().any(u8::is_ascii_digit) {
+        return None;
+    }
+    let dots = compact.iter().filter(|&&b| b == b'.').count();
+    let commas = compact.iter().filter(|&&b| b == b',').count();
+    let mut out = [0u8; ASCII_MAX];
+    let mut m = 0;
+    let mut put = |b: u8| {
+        out[m] = b;
+        m += 1;
+    };
+    match (dots, commas) {
+        (0, 0) => compact.iter().for_each(|&b| put(b)),
+        (_, 0) | (0, _) => {
+            let mark = if dots > 0 { b'.' } else { b',' };
+            let after = compact.iter().rev().take_while(|&&b| b != mark).count();
+            let drop_marks = dots + commas > 1 || (after == 3 && !decimals_likely);
+            for &b in compact {
+                if b != mark {
+                    put(b);
+                } else if !drop_marks {
+                    put(b'.');
+                }
+            }
+        }
+        _ => {
+            let last_dot = compact.iter().rposition(|&b| b == b'.').unwrap_or(0);
+            let last_comma = compact.iter().rposition(|&b| b == b',').unwrap_or(0);
+            for &b in compact {
+                match b {
+                    b',' if last_dot > last_comma => {}
+                    b'.' if last_dot <= last_comma => {}
+                    b',' => put(b'.'),
+                    _ => put(b),
+                }
+            }
+        }
+    }
+    std::str::from_utf8(&out[..m])
+        .ok()?
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+/// The general parse: any text, any whitespace.
+fn parse_general(s: &str, decimals_likely: bool) -> Option<f64> {
     let compact: String = s
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\'')
@@ -53,9 +128,56 @@ pub(crate) fn format_amount(v: f64) -> String {
     }
 }
 
+/// `format_amount(v)`, a space and `currency`: a price's `normalized` form, built in one string
+/// (whole amounts, the usual case, written digit by digit without the formatting machinery).
+pub(crate) fn format_price(v: f64, currency: &str) -> String {
+    let mut s = String::with_capacity(24);
+    if v.fract() == 0.0 && v.abs() < 1e15 && v.is_sign_positive() {
+        // Exact as an integer: the digits `format_amount` writes.
+        let mut n = v as u64;
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        s.extend(digits[i..].iter().map(|&d| char::from(d)));
+    } else {
+        s.push_str(&format_amount(v));
+    }
+    s.push(' ');
+    s.push_str(currency);
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `parse_amount` without its digits-only fast path.
+    fn general(s: &str) -> Option<f64> {
+        parse_general(s, false)
+    }
+
+    proptest::proptest! {
+        /// The digits-only fast path gives what the general path gives (which sees the same
+        /// digits once the trailing space is dropped).
+        #[test]
+        fn digits_fast_path(s in "[0-9]{0,17}") {
+            proptest::prop_assert_eq!(parse_amount(&s, false), general(&s));
+            proptest::prop_assert_eq!(parse_amount(&s, true), general(&s));
+        }
+
+        /// The ASCII path gives what the general path gives, marks and whitespace included.
+        #[test]
+        fn ascii_path(s in "[0-9 .,'\t\r\x0bx]{0,24}", crypto in proptest::bool::ANY) {
+            proptest::prop_assert_eq!(parse_amount(&s, crypto), parse_general(&s, crypto));
+        }
+    }
 
     #[test]
     fn amounts() {
@@ -69,6 +191,29 @@ mod tests {
         assert_eq!(parse_amount("0.005", true), Some(0.005));
         assert_eq!(parse_amount("1.000.000", false), Some(1_000_000.0));
         assert_eq!(parse_amount("", false), None);
+        assert_eq!(parse_amount("007", false), Some(7.0));
+        assert_eq!(format_price(350.0, "EUR"), "350 EUR");
+        for v in [
+            0.0,
+            -0.0,
+            7.0,
+            10.0,
+            1200.0,
+            999_999_999_999_999.0,
+            1e15,
+            -5.0,
+            0.5,
+        ] {
+            assert_eq!(
+                format_price(v, "X"),
+                format!("{} X", format_amount(v)),
+                "{v}"
+            );
+        }
+        assert_eq!(
+            format_price(0.05, "BTC"),
+            format!("{} BTC", format_amount(0.05))
+        );
         assert_eq!(format_amount(350.0), "350");
         assert_eq!(format_amount(0.05), "0.05");
         for v in [

@@ -13,7 +13,7 @@ use crate::extraction::Entity;
 use crate::ident::Region;
 use crate::normalize::Normalized;
 use crate::pack::Source;
-use crate::price::{format_amount, parse_amount};
+use crate::price::{format_price, parse_amount};
 use crate::template::Template;
 
 /// One rule hit: the rule, where (original and folded), and the entity it makes (none for cues).
@@ -64,8 +64,44 @@ impl<'h> Found<'h> {
     }
 }
 
-/// Hits already made, by (rule, start, end): only inserted into, never iterated.
-type Seen = HashSet<(usize, usize, usize), BuildHasherDefault<FastHash>>;
+/// Hits already made, by (rule, start, end): only inserted into, never iterated. A document
+/// makes a dozen hits or so: they are kept in a list searched linearly (cheaper than hashing
+/// for so few), moved to a hash set once the list is long, so that a hostile page with
+/// thousands of hits stays linear.
+struct Seen {
+    list: Vec<(usize, usize, usize)>,
+    set: Option<HashSet<(usize, usize, usize), BuildHasherDefault<FastHash>>>,
+}
+
+impl Seen {
+    /// Longest list searched linearly.
+    const LIST_MAX: usize = 48;
+
+    fn new() -> Self {
+        Self {
+            list: Vec::with_capacity(32),
+            set: None,
+        }
+    }
+
+    /// Adds `key`; false if it was already there.
+    fn insert(&mut self, key: (usize, usize, usize)) -> bool {
+        if let Some(set) = &mut self.set {
+            return set.insert(key);
+        }
+        if self.list.contains(&key) {
+            return false;
+        }
+        if self.list.len() < Self::LIST_MAX {
+            self.list.push(key);
+        } else {
+            let mut set: HashSet<_, BuildHasherDefault<FastHash>> = self.list.drain(..).collect();
+            set.insert(key);
+            self.set = Some(set);
+        }
+        true
+    }
+}
 
 /// A small multiplicative hasher for the `Seen` keys (a few integers from our own spans; no
 /// untrusted key choice), much cheaper than SipHash.
@@ -103,6 +139,11 @@ fn word_at(t: &str, pos: usize) -> bool {
     t[pos..].chars().next().is_some_and(char::is_alphanumeric)
 }
 
+/// A UTF-8 continuation byte (`10xxxxxx`): not the first byte of a character.
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
 fn floor(t: &str, mut i: usize) -> usize {
     i = i.min(t.len());
     while !t.is_char_boundary(i) {
@@ -129,7 +170,7 @@ pub(crate) fn scan(
 ) -> Vec<Hit> {
     let folded = norm.text.as_str();
     let mut hits = Vec::with_capacity(32);
-    let mut seen = Seen::with_capacity_and_hasher(32, Default::default());
+    let mut seen = Seen::new();
     if let Some(ac) = &c.automaton {
         for m in ac.find_overlapping_iter(folded) {
             let (s, e) = (m.start(), m.end());
@@ -233,6 +274,12 @@ fn whole_text_rules(
 ///   at `s` is also a relaxed match starting at `s`, so none starts before the candidate), and
 ///   the real pattern runs from there, over the whole haystack so its boundaries see the same
 ///   context. Text without candidates costs one fast pass.
+/// - in that second case, when the pattern's matches have a bounded length, each candidate is
+///   decided alone, by a search over the few characters a match starting there can look at,
+///   with the ASCII-boundary variant where they allow it ([`candidate_window`]): one non-ASCII
+///   word character elsewhere in the text (a Cyrillic word beside a phone number) no longer
+///   sends the search to the Unicode-boundary pattern over the rest of the text (its DFA gives
+///   up at the first non-ASCII byte and a backtracking engine takes over).
 fn for_each_match(
     rule: &CompiledRule,
     hay: &str,
@@ -258,14 +305,45 @@ fn for_each_match(
             return;
         }
     };
+    // From here on the haystack is ASCII (and so is the byte before): the pattern's DFA does not
+    // give up there, and a candidate needs no window.
+    let ascii_tail = hay
+        .bytes()
+        .rposition(|b| !b.is_ascii())
+        .map_or(0, |i| i + 2);
     let mut pos = 0;
     let mut last_end: Option<usize> = None;
     while pos <= hay.len() {
         let Some(cand) = relaxed.find_at(hay, pos) else {
             return;
         };
-        let Some(found) = Found::at(re, hay, cand.start(), groups) else {
-            return;
+        let window = if cand.start() < ascii_tail {
+            candidate_window(rule, re, hay, cand.start())
+        } else {
+            None
+        };
+        let found = match window {
+            Some((re, window)) => {
+                match Found::at(re, window, cand.start(), groups) {
+                    Some(found) if found.whole().is_some_and(|m| m.start() == cand.start()) => {
+                        found
+                    }
+                    _ => {
+                        // No match starts at the candidate: the next one starts later.
+                        if cand.start() >= hay.len() {
+                            return;
+                        }
+                        pos = ceil(hay, cand.start() + 1);
+                        continue;
+                    }
+                }
+            }
+            None => {
+                let Some(found) = Found::at(re, hay, cand.start(), groups) else {
+                    return;
+                };
+                found
+            }
         };
         let Some(m) = found.whole() else { return };
         if m.is_empty() {
@@ -285,6 +363,53 @@ fn for_each_match(
         }
         last_end = Some(m.end());
     }
+}
+
+/// A regex for the rule and a prefix of `hay` in which it finds exactly the match of the real
+/// pattern `re` starting at `at` (or finds none starting there when there is none), when the
+/// pattern's matches have a bounded length: the prefix ends a few characters after `at`, and the
+/// regex is the ASCII-boundary variant if the neighbourhood of `at` allows it, else `re`.
+///
+/// A match starting at `at` is at most `max_chars` characters long, so every path of the pattern
+/// from `at` consumes only those characters and evaluates its word boundaries at the positions
+/// between them, each looking at one character on either side. Cutting the haystack after the
+/// character that follows them changes none of these paths. If moreover every non-ASCII
+/// character from the one before `at` to that last one is a non-word character, ASCII and
+/// Unicode boundaries agree at all those positions (the argument of `ascii_boundaries_exact`, on
+/// this window), so the ASCII variant has the same matches starting at `at`. A search from `at`
+/// in the prefix then returns the match starting at `at` if there is one (leftmost-first: a match
+/// starting at `at` is preferred to any later one), and otherwise none or a later match, which
+/// the caller discards: it may not exist in the whole text.
+///
+/// Both halves save work on text with non-ASCII words: the ASCII variant runs on the DFA, and
+/// where the Unicode pattern must run, its DFA gives up at the first non-ASCII byte and a
+/// backtracking engine takes over, whose cost grows with the length of the haystack after `at`.
+fn candidate_window<'r, 'h>(
+    rule: &'r CompiledRule,
+    re: &'r Regex,
+    hay: &'h str,
+    at: usize,
+) -> Option<(&'r Regex, &'h str)> {
+    let n = rule.max_chars?;
+    // The end of character `n` after `at` (counting from 0): the start of the next one.
+    let bytes = hay.as_bytes();
+    let mut hi = at;
+    let mut chars = 0usize;
+    while hi < bytes.len() {
+        if !is_continuation(bytes[hi]) {
+            if chars > n {
+                break;
+            }
+            chars += 1;
+        }
+        hi += 1;
+    }
+    let lo = floor(hay, at.saturating_sub(1));
+    let re = match &rule.ascii {
+        Some(ascii) if ascii_boundaries_exact(&hay[lo..hi]) => ascii,
+        _ => re,
+    };
+    Some((re, &hay[..hi]))
 }
 
 fn literal_hit(
@@ -440,7 +565,7 @@ fn make_entity<'a>(
         let crypto = matches!(currency.as_deref(), Some("BTC" | "XMR" | "ETH" | "LTC"));
         amount = field(&f.amount).and_then(|a| parse_amount(&a, crypto));
         if let (Some(a), Some(cur)) = (amount, &currency) {
-            normalized = format!("{} {cur}", format_amount(a));
+            normalized = format_price(a, cur);
         }
     }
     Entity {
@@ -484,4 +609,112 @@ fn excluded(rule: &CompiledRule, folded: &str, span: Option<&Range<usize>>) -> b
         }
         false
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::compile::max_chars;
+    use crate::pack::embedded_packs;
+
+    fn compiled() -> &'static Compiled {
+        static C: OnceLock<Compiled> = OnceLock::new();
+        C.get_or_init(|| Compiled::new(&embedded_packs().expect("packs")).expect("compiles"))
+    }
+
+    type Spans = Vec<Vec<Option<(usize, usize)>>>;
+
+    /// Every match of the pattern as written, as `captures_iter` yields it: the whole match and
+    /// each group (only the whole match when the rule does not read groups).
+    fn reference(rule: &CompiledRule, hay: &str) -> Spans {
+        let re = rule.regex.as_ref().expect("pattern");
+        re.captures_iter(hay)
+            .map(|c| {
+                let n = if rule.needs_groups { c.len() } else { 1 };
+                (0..n)
+                    .map(|g| c.get(g).map(|m| (m.start(), m.end())))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn fast(rule: &CompiledRule, hay: &str) -> Spans {
+        let n = if rule.needs_groups {
+            rule.regex.as_ref().expect("pattern").captures_len()
+        } else {
+            1
+        };
+        let mut out = Vec::new();
+        for_each_match(rule, hay, ascii_boundaries_exact(hay), |f| {
+            out.push(
+                (0..n)
+                    .map(|g| f.get(g).map(|m| (m.start(), m.end())))
+                    .collect(),
+            );
+        });
+        out
+    }
+
+    fn check(hay: &str) -> Result<(), TestCaseError> {
+        let c = compiled();
+        for &ri in c.whole_folded.iter().chain(&c.whole_original) {
+            let rule = &c.rules[ri];
+            prop_assert_eq!(
+                fast(rule, hay),
+                reference(rule, hay),
+                "rule {}",
+                rule.spec.id
+            );
+        }
+        Ok(())
+    }
+
+    proptest! {
+        /// `Seen` answers as a set does, across the switch from its list to its hash set.
+        #[test]
+        fn seen_is_a_set(keys in proptest::collection::vec((0usize..4, 0usize..30, 0usize..3), 0..200)) {
+            let mut seen = Seen::new();
+            let mut reference = std::collections::HashSet::new();
+            for k in keys {
+                prop_assert_eq!(seen.insert(k), reference.insert(k));
+            }
+        }
+    }
+
+    #[test]
+    fn max_chars_counts_characters() {
+        let m = |p: &str| max_chars(&regex_syntax::Parser::new().parse(p).expect("parses"));
+        assert_eq!(m(r"\b\d{2,3}\s?eur\b"), Some(7));
+        assert_eq!(m(r"€|ab"), Some(2));
+        assert_eq!(m(r"(?:\+\s?)?\b\d[\d \t\-./()]{6,20}\d\b"), Some(24));
+        assert_eq!(m(r"a+"), None);
+    }
+
+    #[test]
+    fn whole_text_matches_near_cyrillic() {
+        for hay in [
+            "Објавено: 24.11.2026 · Куманово\nCena: 280€ тел 070 123 456",
+            "тел:070123456ш 071-222-333 +389 70 123 456 Цена 3.500 ден",
+            "ш1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa 9x19 кал.12 .22lr",
+        ] {
+            check(hay).expect("same matches");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// The whole-text rules find the same matches and groups as `captures_iter` of their
+        /// patterns, on ad-like text that mixes digits, separators, currency words and Cyrillic
+        /// (so that both the ASCII-exact path and the per-candidate windows run).
+        #[test]
+        fn whole_text_matches_as_captures_iter(
+            hay in "(?:[0-9]{1,4}|[ .,:/()+\\-]|\\n|€|·|eur|euro|den|lek|din|usd|\\$|btc|xmr|mm|x|9x19|7[.,]62|\\.22|lr|acp|kal\\.?|ga|тел|Цена|ш|Куманово|@[a-z_]{1,6}|[a-zA-Z]{1,4}|0x[0-9a-f]{3}|1[1-9A-Za-z]{3}|T[a-z]{2}|é){0,40}",
+        ) {
+            check(&hay)?;
+        }
+    }
 }

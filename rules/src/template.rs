@@ -30,6 +30,9 @@ enum Part {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Template {
     parts: Vec<Part>,
+    /// The filled text of a template without placeholders (most `normalized` templates, e.g.
+    /// `pistol`, and every `currency`), computed once: filling it is one copy.
+    fixed: Option<String>,
 }
 
 impl Template {
@@ -65,7 +68,11 @@ impl Template {
         if !rest.is_empty() {
             parts.push(Part::Literal(rest.to_owned()));
         }
-        Self { parts }
+        let mut t = Self { parts, fixed: None };
+        if t.parts.iter().all(|p| matches!(p, Part::Literal(_))) {
+            t.fixed = Some(t.fill(|_, _| None));
+        }
+        t
     }
 
     /// Resolves each placeholder's capture-group index with `index_of(name)`, so that filling
@@ -88,6 +95,9 @@ impl Template {
     /// Fills the template from `get(name, group)` (a capture group's text, or `None`; `group`
     /// as resolved); whitespace runs collapse to one space and the ends are trimmed.
     pub(crate) fn fill<'a>(&self, get: impl Fn(&str, Option<usize>) -> Option<&'a str>) -> String {
+        if let Some(fixed) = &self.fixed {
+            return fixed.clone();
+        }
         let mut out = String::with_capacity(32);
         for part in &self.parts {
             match part {
@@ -96,7 +106,7 @@ impl Template {
                     let value = get(name, *group).unwrap_or_default();
                     if ops.is_empty() {
                         out.push_str(value);
-                    } else {
+                    } else if !apply_ascii(&mut out, value, ops) {
                         out.push_str(&apply(value, ops));
                     }
                 }
@@ -107,6 +117,49 @@ impl Template {
         }
         out
     }
+}
+
+/// Appends `apply(value, ops)` to `out` without intermediate strings, for an ASCII `value` and
+/// the op sequences the packs use; false (nothing appended) otherwise. On ASCII text
+/// `to_uppercase`/`to_lowercase` are the ASCII case mappings, `compact` drops ASCII whitespace,
+/// `-` and `.`, and `title` upper-cases the first byte of the string and each byte after a space
+/// (after `compact` there is no space left, so only the first byte).
+fn apply_ascii(out: &mut String, value: &str, ops: &[Op]) -> bool {
+    if !value.is_ascii() {
+        return false;
+    }
+    let dropped = |c: char| c.is_ascii_whitespace() || c == '\x0b' || c == '-' || c == '.';
+    match ops {
+        [Op::Upper] => out.extend(value.chars().map(|c| c.to_ascii_uppercase())),
+        [Op::Lower] => out.extend(value.chars().map(|c| c.to_ascii_lowercase())),
+        [Op::Compact] => out.extend(value.chars().filter(|&c| !dropped(c))),
+        [Op::Compact, Op::Upper] => out.extend(
+            value
+                .chars()
+                .filter(|&c| !dropped(c))
+                .map(|c| c.to_ascii_uppercase()),
+        ),
+        [Op::Title] => {
+            let mut after_space = true;
+            for c in value.chars() {
+                out.push(if after_space {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                });
+                after_space = c == ' ';
+            }
+        }
+        [Op::Compact, Op::Title] => {
+            let mut first = true;
+            for c in value.chars().filter(|&c| !dropped(c)) {
+                out.push(if first { c.to_ascii_uppercase() } else { c });
+                first = false;
+            }
+        }
+        _ => return false,
+    }
+    true
 }
 
 fn apply(value: &str, ops: &[Op]) -> String {
@@ -128,16 +181,25 @@ fn apply(value: &str, ops: &[Op]) -> String {
 
 /// True unless `s` is already what `split_whitespace` + `join(" ")` would make of it: no
 /// whitespace at either end, and only single ASCII spaces inside.
+/// One pass over the bytes; a non-ASCII string collapses if it has any whitespace at all.
 fn needs_collapse(s: &str) -> bool {
-    if !s.is_ascii() {
-        return s.chars().any(char::is_whitespace);
-    }
-    let b = s.as_bytes();
     let ws = |c: u8| c.is_ascii_whitespace() || c == 0x0b;
-    if b.first().is_some_and(|&c| ws(c)) || b.last().is_some_and(|&c| ws(c)) {
-        return true;
+    // True at the start, so that a leading space counts as a second one in a row.
+    let mut after_ws = true;
+    for &c in s.as_bytes() {
+        if c >= 0x80 {
+            return s.chars().any(char::is_whitespace);
+        }
+        if ws(c) {
+            if after_ws || c != b' ' {
+                return true;
+            }
+            after_ws = true;
+        } else {
+            after_ws = false;
+        }
     }
-    b.windows(2).any(|w| ws(w[0]) && ws(w[1])) || b.iter().any(|&c| ws(c) && c != b' ')
+    after_ws && !s.is_empty()
 }
 
 /// Fills `template` once (parse and fill); the engine keeps parsed templates instead.
@@ -215,6 +277,23 @@ mod tests {
     }
 
     proptest! {
+        /// The ASCII fast path of the ops gives what the general `apply` gives.
+        #[test]
+        fn ascii_ops_equal_apply(
+            value in "[a-zA-Z0-9 .\\-\\t\\x0b\\x0c\\r\\n_/é\u{a0}]{0,16}",
+            ops in proptest::collection::vec(0usize..5, 0..3),
+        ) {
+            use super::{Op, apply, apply_ascii};
+            let all = [Op::Upper, Op::Lower, Op::Compact, Op::Title, Op::Keep];
+            let ops: Vec<Op> = ops.into_iter().map(|i| all[i]).collect();
+            let mut out = String::from("x");
+            if apply_ascii(&mut out, &value, &ops) {
+                prop_assert_eq!(out, format!("x{}", apply(&value, &ops)));
+            } else {
+                prop_assert_eq!(out, "x");
+            }
+        }
+
         #[test]
         fn parsed_fill_equals_reference(
             template in "[a-z {}:\\t\u{a0}]{0,24}",

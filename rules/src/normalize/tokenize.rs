@@ -70,39 +70,123 @@ impl Words<'_> {
 impl Iterator for Words<'_> {
     type Item = Range<usize>;
 
+    /// ASCII bytes are classified in place, without decoding, and the position is kept in a
+    /// local until the word ends (the language detector walks every word of every text).
     fn next(&mut self) -> Option<Range<usize>> {
         let bytes = self.text.as_bytes();
-        let len = bytes.len();
+        let mut pos = self.pos;
         // Skip to the next word character.
         loop {
-            if self.pos >= len {
+            let Some(&b) = bytes.get(pos) else {
+                self.pos = pos;
                 return None;
+            };
+            if b < 0x80 {
+                if b.is_ascii_alphanumeric() {
+                    break;
+                }
+                pos += 1;
+            } else {
+                let (alnum, _, n) = self.alnum_at(pos);
+                if alnum {
+                    break;
+                }
+                pos += n;
             }
-            let (alnum, _, n) = self.alnum_at(self.pos);
-            if alnum {
-                break;
-            }
-            self.pos += n;
         }
-        let start = self.pos;
+        let start = pos;
         let mut prev_digit = false;
-        while self.pos < len {
-            let (alnum, c, n) = self.alnum_at(self.pos);
+        while let Some(&b) = bytes.get(pos) {
+            if b < 0x80 {
+                if b.is_ascii_alphanumeric() {
+                    prev_digit = b.is_ascii_digit();
+                    pos += 1;
+                    continue;
+                }
+                // A `.` or `,` between two ASCII digits stays inside the word.
+                if prev_digit
+                    && matches!(b, b'.' | b',')
+                    && bytes.get(pos + 1).is_some_and(u8::is_ascii_digit)
+                {
+                    prev_digit = false;
+                    pos += 1;
+                    continue;
+                }
+                self.pos = pos + 1;
+                return Some(start..pos);
+            }
+            let (alnum, _, n) = self.alnum_at(pos);
             if alnum {
-                prev_digit = c.is_ascii_digit();
-                self.pos += n;
-                continue;
-            }
-            let next_digit = bytes.get(self.pos + n).is_some_and(u8::is_ascii_digit);
-            if prev_digit && next_digit && matches!(c, '.' | ',') {
-                self.pos += n;
+                // A non-ASCII character is never an ASCII digit.
                 prev_digit = false;
+                pos += n;
                 continue;
             }
-            let end = self.pos;
-            self.pos += n;
-            return Some(start..end);
+            self.pos = pos + n;
+            return Some(start..pos);
         }
-        Some(start..len)
+        self.pos = pos;
+        Some(start..pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ops::Range;
+
+    use proptest::prelude::*;
+
+    use super::words;
+
+    /// The word walk as it was before the ASCII fast path, character by character.
+    fn reference(text: &str) -> Vec<Range<usize>> {
+        let alnum_at = |i: usize| {
+            let c = text[i..].chars().next().unwrap_or('\0');
+            (c.is_alphanumeric(), c, c.len_utf8())
+        };
+        let bytes = text.as_bytes();
+        let len = bytes.len();
+        let mut pos = 0;
+        let mut out = Vec::new();
+        'words: loop {
+            loop {
+                if pos >= len {
+                    break 'words;
+                }
+                let (alnum, _, n) = alnum_at(pos);
+                if alnum {
+                    break;
+                }
+                pos += n;
+            }
+            let start = pos;
+            let mut prev_digit = false;
+            while pos < len {
+                let (alnum, c, n) = alnum_at(pos);
+                if alnum {
+                    prev_digit = c.is_ascii_digit();
+                    pos += n;
+                    continue;
+                }
+                let next_digit = bytes.get(pos + n).is_some_and(u8::is_ascii_digit);
+                if prev_digit && next_digit && matches!(c, '.' | ',') {
+                    pos += n;
+                    prev_digit = false;
+                    continue;
+                }
+                out.push(start..pos);
+                pos += n;
+                continue 'words;
+            }
+            out.push(start..len);
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn words_as_the_reference(text in "[a-z0-9 .,;\\-шé٣€\u{301}]{0,40}") {
+            prop_assert_eq!(words(&text).collect::<Vec<_>>(), reference(&text));
+        }
     }
 }
