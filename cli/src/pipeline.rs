@@ -170,7 +170,7 @@ fn ingest_loop(
         progress.indexed(counts.new + counts.updated + counts.unchanged);
         since_commit += chunk.len() as u64;
         if since_commit >= COMMIT_EVERY {
-            indexer.commit_batch().context("cannot commit the index")?;
+            indexer.commit().context("cannot commit the index")?;
             since_commit = 0;
         }
     }

@@ -226,7 +226,7 @@ impl Run {
     fn step(&mut self, indexer: &mut Indexer, progress: &dyn Fn(u64)) -> Result<(), IndexError> {
         self.pages += 1;
         if self.pages.is_multiple_of(self.batch) {
-            indexer.commit_batch()?;
+            indexer.commit()?;
             self.commits += 1;
             progress(self.pages);
         }

@@ -33,7 +33,6 @@ pub mod removed;
 pub mod schema;
 pub mod search;
 pub mod shared;
-mod state_batch;
 pub mod store;
 pub mod synth;
 pub mod timeline;

@@ -107,7 +107,7 @@ fn run<T, E: Display>(
             }
         }
         if stats.pages % REBUILD_BATCH == 0 {
-            indexer.commit_batch()?;
+            indexer.commit()?;
             progress(stats.pages);
         }
     }

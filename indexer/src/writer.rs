@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension};
 use salwatch_crawler::{Page, Workspace};
@@ -19,7 +19,6 @@ use crate::error::IndexError;
 use crate::listing::{self, Listing};
 use crate::removed::RemovedMarkers;
 use crate::schema::{self, Fields};
-use crate::state_batch::{self, InFlight};
 use crate::store::{self, CaptureSeen, HistoryEvent, ListingState};
 
 /// Memory budget of the tantivy writer (shared by its threads).
@@ -53,15 +52,7 @@ pub struct Indexer {
     fields: Fields,
     writer: IndexWriter,
     reader: IndexReader,
-    /// Reads of `state.db` (and the dedup update, between batches).
     conn: Connection,
-    /// `state.db` itself, for messages and for reopening the batch connection.
-    state_db: std::path::PathBuf,
-    /// The connection that writes each batch's rows, on the batch's own thread (`None` while a
-    /// batch is in flight: the thread holds it).
-    batch_conn: Option<Connection>,
-    /// The last batch, still being written to `state.db` (see [`crate::state_batch`]).
-    in_flight: Option<InFlight>,
     /// States changed in the open batch (boxed: a node split of the map then moves pointers,
     /// not whole states).
     pending: BTreeMap<String, Box<ListingState>>,
@@ -119,10 +110,11 @@ impl Indexer {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(IndexError::tantivy("opening the indexer's reader"))?;
-        let state_db = workspace.state_db();
-        let conn = open_state_db(&state_db)?;
-        let batch_conn = open_state_db(&state_db)?;
-        let checkpointer = Checkpointer::start(&state_db)?;
+        let conn = store::open_rw(&workspace.state_db())?;
+        let checkpointer = Checkpointer::start(&workspace.state_db())?;
+        // The checkpointer thread checkpoints instead, so that a commit does not wait for it.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(IndexError::sqlite("turning automatic checkpoints off"))?;
         let removed = RemovedMarkers::of_workspace(workspace)?;
         // The index commits before `state.db`: a crash in between leaves documents of listings
         // that `state.db` does not know, and only then do the two counts differ.
@@ -140,9 +132,6 @@ impl Indexer {
             writer,
             reader,
             conn,
-            state_db,
-            batch_conn: Some(batch_conn),
-            in_flight: None,
             pending: BTreeMap::new(),
             pending_listings: BTreeMap::new(),
             history: Vec::new(),
@@ -280,13 +269,12 @@ impl Indexer {
     fn mark_gone(&mut self, page: &Page) -> Result<IngestOutcome, IndexError> {
         let mut id = listing::listing_id(page);
         // A 404 page has no profile fields: when the id came from the page, find the listing
-        // captured at the same path of the same site (listing ids ignore host and port), with
-        // the batch in flight committed first (a rare look-up, by URL, that it cannot answer).
-        if page.fields.listing_id.is_none() && self.state(&id)?.is_none() {
-            self.settle()?;
-            if let Some(known) = listing_at_path(&self.conn, &page.site, &page.url)? {
-                id = known;
-            }
+        // captured at the same path of the same site (listing ids ignore host and port).
+        if page.fields.listing_id.is_none()
+            && self.state(&id)?.is_none()
+            && let Some(known) = listing_at_path(&self.conn, &page.site, &page.url)?
+        {
+            id = known;
         }
         if self.capture_seen(&id, &page.capture.record_id)? {
             return Ok(IngestOutcome::Unchanged);
@@ -333,20 +321,8 @@ impl Indexer {
     }
 
     /// Commits the index and the `idx_` tables together (index first: a crash in between is
-    /// healed by the next ingest of the same listing), and returns once both are committed.
-    /// Call it at the end of a run; between batches, [`Indexer::commit_batch`] is faster.
+    /// healed by the next ingest of the same listing). Call it every N pages and at the end.
     pub fn commit(&mut self) -> Result<(), IndexError> {
-        self.commit_batch()?;
-        self.settle()
-    }
-
-    /// Commits the batch: the index now (its listings are searchable when this returns), the
-    /// `idx_` tables of `state.db` on a thread of their own while the next batch is ingested
-    /// (see [`crate::state_batch`]). The next commit, [`Indexer::commit`] and dropping the
-    /// indexer wait for that write first, and report its error if it failed. A crash before
-    /// it is committed is the crash between the two commits that the index-first order heals.
-    pub fn commit_batch(&mut self) -> Result<(), IndexError> {
-        self.settle()?;
         if !self.dirty {
             return Ok(());
         }
@@ -354,69 +330,84 @@ impl Indexer {
             self.apply_dedup()?;
         }
         let started = Instant::now();
-        let conn = match self.batch_conn.take() {
-            Some(conn) => conn,
-            None => open_state_db(&self.state_db)?,
-        };
-        let batch = state_batch::Batch {
-            states: std::mem::take(&mut self.pending),
-            history: std::mem::take(&mut self.history),
-            captures: std::mem::take(&mut self.captures),
-            seen: std::mem::take(&mut self.pending_captures),
-        };
-        let listings = (self.pending_listings.len(), batch.history.len());
-        // The batch's listings are no longer needed once the index has them: freed there too.
-        let written = std::mem::take(&mut self.pending_listings);
-        let mut in_flight = InFlight::start(conn, &self.state_db, batch, written)?;
-        let committed = self.writer.commit();
-        in_flight.index_committed(committed.is_ok());
-        self.dirty = false;
-        if let Err(e) = committed {
-            let (conn, _) = in_flight.finish();
-            self.batch_conn = Some(conn);
-            return Err(IndexError::Tantivy {
-                context: format!("committing the index in {}", self.index_dir.display()),
-                source: e,
-            });
-        }
-        self.in_flight = Some(in_flight);
+        let timing = self.commit_both()?;
+        self.checkpointer.request();
         self.reader
             .reload()
             .map_err(IndexError::tantivy("reloading the indexer's reader"))?;
         tracing::debug!(
-            listings = listings.0,
-            events = listings.1,
-            index_ms = started.elapsed().as_millis() as u64,
+            listings = self.pending.len(),
+            events = self.history.len(),
+            index_ms = timing.index.as_millis() as u64,
+            state_staged_ms = timing.staged.as_millis() as u64,
+            total_ms = started.elapsed().as_millis() as u64,
             "index batch committed"
         );
+        self.pending.clear();
+        self.pending_listings.clear();
+        self.history.clear();
+        self.captures.clear();
+        self.pending_captures.clear();
+        self.dirty = false;
         Ok(())
     }
 
-    /// Waits for the batch in flight to be written to `state.db`, if any, and reports how it
-    /// ended. If it failed, the index holds listings that `state.db` does not know: every
-    /// upsert then replaces by id, as after a crash between the two commits.
-    pub(crate) fn settle(&mut self) -> Result<(), IndexError> {
-        let Some(in_flight) = self.in_flight.take() else {
-            return Ok(());
-        };
-        let started = Instant::now();
-        let (conn, result) = in_flight.finish();
-        self.batch_conn = Some(conn);
-        match result {
-            Ok(staged) => {
-                self.checkpointer.request();
-                tracing::debug!(
-                    state_staged_ms = staged.unwrap_or_default().as_millis() as u64,
-                    waited_ms = started.elapsed().as_millis() as u64,
-                    "state.db batch committed"
-                );
-                Ok(())
-            }
-            Err(e) => {
-                self.index_matches_state = false;
-                Err(e)
-            }
-        }
+    /// Commits the index and `state.db`, the index first, as one step that overlaps: the index
+    /// commits on a helper thread (mostly waiting for tantivy's indexing threads to write their
+    /// segments) while this thread writes the batch into an open `state.db` transaction, which
+    /// it commits only once the index has committed. A crash before that leaves `state.db` as
+    /// it was (the transaction is rolled back), as when the two commits ran one after the other.
+    fn commit_both(&mut self) -> Result<CommitTiming, IndexError> {
+        let Self {
+            writer,
+            conn,
+            pending,
+            pending_listings,
+            history,
+            captures,
+            index_dir,
+            ..
+        } = self;
+        // The batch's listings are no longer needed: the helper thread frees them too.
+        let written = std::mem::take(pending_listings);
+        std::thread::scope(|scope| {
+            let index_commit = std::thread::Builder::new()
+                .name("index-commit".into())
+                .spawn_scoped(scope, move || {
+                    let started = Instant::now();
+                    let committed = writer.commit().map(|_| started.elapsed());
+                    drop(written);
+                    committed
+                })
+                .map_err(|source| IndexError::Io {
+                    action: "start the index commit thread",
+                    path: index_dir.clone(),
+                    source,
+                })?;
+            let started = Instant::now();
+            let staged = conn
+                .transaction()
+                .map_err(IndexError::sqlite("starting the batch transaction"))
+                .and_then(|tx| {
+                    store::stage_batch(&tx, pending.values().map(|s| &**s), history, captures)
+                        .map(|()| tx)
+                });
+            let staged_in = started.elapsed();
+            let index = match index_commit.join() {
+                Ok(result) => result.map_err(IndexError::tantivy(format!(
+                    "committing the index in {}",
+                    index_dir.display()
+                )))?,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            staged?
+                .commit()
+                .map_err(IndexError::sqlite("committing the batch transaction"))?;
+            Ok(CommitTiming {
+                index,
+                staged: staged_in,
+            })
+        })
     }
 
     /// Turns the dedup update at each commit off (or back on): `salwatch bench index` uses it to
@@ -556,23 +547,16 @@ impl Indexer {
 
     /// True when this capture was already ingested for this listing.
     fn capture_seen(&self, id: &str, record_id: &str) -> Result<bool, IndexError> {
-        let seen = (id.to_string(), record_id.to_string());
-        Ok(self.pending_captures.contains(&seen)
-            || self
-                .in_flight
-                .as_ref()
-                .is_some_and(|b| b.has_capture(&seen))
+        Ok(self
+            .pending_captures
+            .contains(&(id.to_string(), record_id.to_string()))
             || store::capture_known(&self.conn, id, record_id)?)
     }
 
-    /// The listing's state: from the open batch, else from the batch in flight, else from
-    /// `state.db`.
+    /// The listing's state: from the open batch, else from `state.db`.
     fn state(&self, id: &str) -> Result<Option<ListingState>, IndexError> {
-        if let Some(s) = self.pending.get(id) {
-            return Ok(Some(ListingState::clone(s)));
-        }
-        match self.in_flight.as_ref().and_then(|b| b.state(id)) {
-            Some(s) => Ok(Some(s)),
+        match self.pending.get(id) {
+            Some(s) => Ok(Some(ListingState::clone(s))),
             None => store::load_state(&self.conn, id),
         }
     }
@@ -661,25 +645,6 @@ impl Indexer {
     }
 }
 
-impl Drop for Indexer {
-    /// Waits for the batch in flight: what [`Indexer::commit_batch`] committed to the index
-    /// reaches `state.db` too (a failure is logged; the next open heals it as after a crash).
-    fn drop(&mut self) {
-        if let Err(e) = self.settle() {
-            tracing::error!(error = %e, "the last batch could not be written to state.db");
-        }
-    }
-}
-
-/// Opens `state.db` for the indexer: automatic checkpoints off on its connections, since the
-/// checkpointer thread checkpoints instead, so that a commit does not wait for it.
-fn open_state_db(path: &std::path::Path) -> Result<Connection, IndexError> {
-    let conn = store::open_rw(path)?;
-    conn.pragma_update(None, "wal_autocheckpoint", 0)
-        .map_err(IndexError::sqlite("turning automatic checkpoints off"))?;
-    Ok(conn)
-}
-
 /// The listing of `site` last captured at the path of `url` (any host or port), if any.
 fn listing_at_path(conn: &Connection, site: &str, url: &str) -> Result<Option<String>, IndexError> {
     let Some(path) = url
@@ -701,6 +666,14 @@ fn listing_at_path(conn: &Connection, site: &str, url: &str) -> Result<Option<St
             .optional()
     })
     .map_err(IndexError::sqlite(format!("finding the listing captured at {url}")))
+}
+
+/// How long the two halves of a commit took (for the debug log).
+struct CommitTiming {
+    /// The index commit, on its helper thread.
+    index: Duration,
+    /// Writing the batch into the open `state.db` transaction, meanwhile.
+    staged: Duration,
 }
 
 /// A page's listing, its document and its state, built before the upsert (off the calling

@@ -827,8 +827,6 @@ mod with_rules;
 
 mod state_rows;
 
-mod in_flight;
-
 #[test]
 fn empty_index_answers() {
     let (_d, ws) = workspace();
