@@ -103,12 +103,13 @@ pub fn open_rw(path: &std::path::Path) -> Result<Connection, IndexError> {
 fn identifier_index_sql() -> String {
     format!(
         "CREATE INDEX idx_entities_by_identifier ON idx_entities (kind, normalized) WHERE {}",
-        crate::shared::identifier_condition()
+        crate::shared::identifier_condition("kind")
     )
 }
 
 /// Creates `idx_entities_by_identifier`, replacing the index of every entity by value of older
-/// workspaces (`idx_entities_by_value`) or one declared for another list of identifier kinds.
+/// workspaces (`idx_entities_by_value`) or one declared otherwise (another list of identifier
+/// kinds, or the `kind IN (…)` form of earlier versions).
 fn ensure_identifier_index(conn: &Connection) -> Result<(), IndexError> {
     let ctx = "indexing identifier entities by value";
     let wanted = identifier_index_sql();

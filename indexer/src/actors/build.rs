@@ -75,7 +75,7 @@ pub fn actors(conn: &Connection) -> Result<Vec<Actor>, IndexError> {
         });
     }
     // Identifiers: (kind, value) → occurrences (listing).
-    let identifier = crate::shared::identifier_condition();
+    let identifier = crate::shared::identifier_condition("kind");
     let mut occurrences: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     {
         let sql =

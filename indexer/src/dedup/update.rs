@@ -79,7 +79,7 @@ pub fn update(
     let same_identifier_sql = format!(
         "SELECT listing_id, kind FROM idx_entities
          WHERE kind = ?1 AND normalized = ?2 AND listing_id != ?3 AND {}",
-        crate::shared::identifier_condition()
+        crate::shared::identifier_condition("kind")
     );
     for doc in docs {
         let source = doc.source();

@@ -131,7 +131,8 @@ fn identifier_lookups_use_the_partial_index() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(indexes, ["idx_entities_by_identifier"]);
-    let identifier = crate::shared::identifier_condition();
+    let identifier = crate::shared::identifier_condition("kind");
+    let e_identifier = crate::shared::identifier_condition("e.kind");
     for sql in [
         format!(
             "SELECT listing_id, kind FROM idx_entities WHERE kind = 'phone' AND normalized = 'x' AND listing_id != 'y' AND {identifier}"
@@ -140,15 +141,33 @@ fn identifier_lookups_use_the_partial_index() {
         format!(
             "SELECT e.kind, e.normalized, COUNT(DISTINCT l.site) AS n
              FROM idx_entities e JOIN idx_listings l ON l.listing_id = e.listing_id
-             WHERE e.{identifier} GROUP BY e.kind, e.normalized"
+             WHERE {e_identifier} GROUP BY e.kind, e.normalized"
         ),
         format!(
             "SELECT l.site FROM idx_entities e JOIN idx_listings l ON l.listing_id = e.listing_id
-             WHERE e.kind = 'phone' AND e.normalized = 'x' AND e.{identifier}"
+             WHERE e.kind = 'phone' AND e.normalized = 'x' AND {e_identifier}"
         ),
     ] {
         let p = plan(&conn, &sql);
         assert!(p.contains("idx_entities_by_identifier"), "{sql}\n→ {p}");
+    }
+    // Writing an entity row checks the index's condition without building a temporary B-tree
+    // (what `kind IN (…)` costs on every row).
+    for sql in [
+        "INSERT OR IGNORE INTO idx_entities (listing_id, kind, normalized) VALUES ('a', 'phone', 'x')",
+        "DELETE FROM idx_entities WHERE listing_id = 'a' AND kind = 'phone' AND normalized = 'x'",
+    ] {
+        let ops: Vec<String> = conn
+            .prepare(&format!("EXPLAIN {sql}"))
+            .unwrap()
+            .query_map([], |r| r.get(1))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            !ops.iter().any(|op| op == "OpenEphemeral"),
+            "{sql}: {ops:?}"
+        );
     }
     // Opening again keeps the index as it is.
     drop(conn);
