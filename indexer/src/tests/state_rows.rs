@@ -177,3 +177,42 @@ fn identifier_lookups_use_the_partial_index() {
         .unwrap();
     assert_eq!(rows, 2);
 }
+
+/// A workspace whose partial index was declared with `kind IN (…)` (earlier versions) gets it
+/// declared again, with the same rows, at its next open.
+#[test]
+fn an_identifier_index_declared_with_in_is_declared_again() {
+    let (_d, ws) = workspace();
+    {
+        let conn = rusqlite::Connection::open(ws.state_db()).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE idx_entities (listing_id TEXT NOT NULL, kind TEXT NOT NULL,
+                 normalized TEXT NOT NULL, PRIMARY KEY (listing_id, kind, normalized)) WITHOUT ROWID;
+             CREATE INDEX idx_entities_by_identifier ON idx_entities (kind, normalized)
+                 WHERE kind IN ('phone', 'email');
+             INSERT INTO idx_entities VALUES ('a:1', 'phone', '+38970123456'), ('a:1', 'price', '1 EUR');",
+        )
+        .unwrap();
+    }
+    let conn = crate::store::open_rw(&ws.state_db()).unwrap();
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'idx_entities_by_identifier'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(sql.contains("kind = 'phone' OR"), "{sql}");
+    assert!(!sql.contains(" IN "), "{sql}");
+    let phones: i64 = conn
+        .query_row(
+            &format!(
+                "SELECT count(*) FROM idx_entities WHERE kind = 'phone' AND {}",
+                crate::shared::identifier_condition("kind")
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(phones, 1);
+}
