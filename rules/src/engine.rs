@@ -285,16 +285,28 @@ fn ammunition_calibers(entities: &mut [Entity]) {
 
 /// End of the chunk starting at `start`: `CHUNK` bytes on, moved back to a line break or space.
 fn chunk_end(text: &str, start: usize) -> usize {
-    if text.len() - start <= CHUNK {
+    chunk_end_at(text, start, CHUNK)
+}
+
+/// [`chunk_end`] for a chunk of `chunk` bytes (at least 8, so that a chunk holds a character):
+/// the end is a character boundary after `start`, moved back to just after the last line break
+/// or space of the chunk's second half, if it has one.
+fn chunk_end_at(text: &str, start: usize, chunk: usize) -> usize {
+    if text.len() - start <= chunk {
         return text.len();
     }
-    let mut end = start + CHUNK;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let window = &text[start + CHUNK / 2..end];
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let end = floor(start + chunk);
+    // The second half begins where it may, inside a character of a non-Latin script too.
+    let half = floor(start + chunk / 2);
+    let window = &text[half..end];
     if let Some(p) = window.rfind('\n').or_else(|| window.rfind(' ')) {
-        return start + CHUNK / 2 + p + 1;
+        return half + p + 1;
     }
     end
 }

@@ -198,6 +198,39 @@ fn large_input_is_chunked() {
     assert!(x.entities_of("weapon").count() >= 3 * CHUNK / ad.len() - 2);
 }
 
+/// Text of two- and three-byte characters across the chunk limit (an ad in Macedonian
+/// Cyrillic, a euro sign): every chunk ends on a character boundary, every ad is read.
+#[test]
+fn large_cyrillic_input_is_chunked_on_character_boundaries() {
+    let ad = "Продавам пиштол Глок 19, цена 350 €, тел 070 123 456. ";
+    let n = 3 * CHUNK / ad.len();
+    let x = extract(&ad.repeat(n));
+    assert!(x.entities_of("weapon").count() >= n - 2);
+    for spaces in 0..4 {
+        // Shifted by a few bytes, so that the middle of a chunk falls inside a character.
+        let text = format!("{}{}", " ".repeat(spaces), "ш".repeat(CHUNK));
+        assert!(!extract(&text).relevant);
+    }
+}
+
+proptest::proptest! {
+    /// A chunk end is a character boundary after its start, at most a chunk on; chunks read
+    /// one after the other cover the text.
+    #[test]
+    fn chunk_ends_are_character_boundaries(
+        text in "[a-zш€😀 \n]{0,120}",
+        chunk in 8usize..40,
+    ) {
+        let mut start = 0;
+        while start < text.len() {
+            let end = super::chunk_end_at(&text, start, chunk);
+            proptest::prop_assert!(text.is_char_boundary(end));
+            proptest::prop_assert!(end > start && end - start <= chunk);
+            start = end;
+        }
+    }
+}
+
 #[test]
 fn empty_text() {
     let x = extract("");
