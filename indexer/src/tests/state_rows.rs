@@ -107,21 +107,28 @@ fn plan(conn: &rusqlite::Connection, sql: &str) -> String {
     rows.join("; ")
 }
 
+/// The `idx_entities` table of an older workspace, with `index_sql` as its index by value and
+/// two rows (a phone and a price).
+fn older_entities_table(ws: &Workspace, index_sql: &str) {
+    let conn = rusqlite::Connection::open(ws.state_db()).unwrap();
+    conn.execute_batch(&format!(
+        "CREATE TABLE idx_entities (listing_id TEXT NOT NULL, kind TEXT NOT NULL,
+             normalized TEXT NOT NULL, PRIMARY KEY (listing_id, kind, normalized)) WITHOUT ROWID;
+         {index_sql};
+         INSERT INTO idx_entities VALUES ('a:1', 'phone', '+38970123456'), ('a:1', 'price', '1 EUR');"
+    ))
+    .unwrap();
+}
+
 /// Every look-up of entities by value repeats the partial index's condition, so SQLite uses it;
 /// an older workspace's index of every entity is replaced at open.
 #[test]
 fn identifier_lookups_use_the_partial_index() {
     let (_d, ws) = workspace();
-    {
-        let conn = rusqlite::Connection::open(ws.state_db()).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE idx_entities (listing_id TEXT NOT NULL, kind TEXT NOT NULL,
-                 normalized TEXT NOT NULL, PRIMARY KEY (listing_id, kind, normalized)) WITHOUT ROWID;
-             CREATE INDEX idx_entities_by_value ON idx_entities (kind, normalized);
-             INSERT INTO idx_entities VALUES ('a:1', 'phone', '+38970123456'), ('a:1', 'price', '1 EUR');",
-        )
-        .unwrap();
-    }
+    older_entities_table(
+        &ws,
+        "CREATE INDEX idx_entities_by_value ON idx_entities (kind, normalized)",
+    );
     let conn = crate::store::open_rw(&ws.state_db()).unwrap();
     let indexes: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'idx_entities' AND sql IS NOT NULL")
@@ -183,17 +190,11 @@ fn identifier_lookups_use_the_partial_index() {
 #[test]
 fn an_identifier_index_declared_with_in_is_declared_again() {
     let (_d, ws) = workspace();
-    {
-        let conn = rusqlite::Connection::open(ws.state_db()).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE idx_entities (listing_id TEXT NOT NULL, kind TEXT NOT NULL,
-                 normalized TEXT NOT NULL, PRIMARY KEY (listing_id, kind, normalized)) WITHOUT ROWID;
-             CREATE INDEX idx_entities_by_identifier ON idx_entities (kind, normalized)
-                 WHERE kind IN ('phone', 'email');
-             INSERT INTO idx_entities VALUES ('a:1', 'phone', '+38970123456'), ('a:1', 'price', '1 EUR');",
-        )
-        .unwrap();
-    }
+    older_entities_table(
+        &ws,
+        "CREATE INDEX idx_entities_by_identifier ON idx_entities (kind, normalized)
+             WHERE kind IN ('phone', 'email')",
+    );
     let conn = crate::store::open_rw(&ws.state_db()).unwrap();
     let sql: String = conn
         .query_row(
