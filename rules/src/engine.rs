@@ -302,7 +302,7 @@ fn chunk_end_at(text: &str, start: usize, chunk: usize) -> usize {
         i
     };
     let end = floor(start + chunk);
-    // The second half begins where it may, inside a character of a non-Latin script too.
+    // The middle may fall inside a character (Cyrillic, €): the second half starts before it.
     let half = floor(start + chunk / 2);
     let window = &text[half..end];
     if let Some(p) = window.rfind('\n').or_else(|| window.rfind(' ')) {
