@@ -369,8 +369,11 @@ impl Compiled {
 /// `scan::ascii_window` needlessly wide. A byte class (only in `(?-u)` patterns) is counted as a
 /// character too, which can only overestimate.
 pub(crate) fn max_chars(hir: &regex_syntax::hir::Hir) -> Option<usize> {
-    use regex_syntax::hir::HirKind;
+    use regex_syntax::hir::{HirKind, Look};
     match hir.kind() {
+        // An end-of-text assertion would hold at the end of a window cut from the text, where
+        // the text goes on: such a pattern is searched over the whole text.
+        HirKind::Look(Look::End | Look::EndLF | Look::EndCRLF) => None,
         HirKind::Empty | HirKind::Look(_) => Some(0),
         HirKind::Literal(lit) => Some(String::from_utf8_lossy(&lit.0).chars().count()),
         HirKind::Class(_) => Some(1),

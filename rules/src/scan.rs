@@ -692,6 +692,11 @@ mod tests {
         assert_eq!(m(r"€|ab"), Some(2));
         assert_eq!(m(r"(?:\+\s?)?\b\d[\d \t\-./()]{6,20}\d\b"), Some(24));
         assert_eq!(m(r"a+"), None);
+        // Text-end assertions hold at a window's end: no window for them.
+        assert_eq!(m(r"\d{3}$"), None);
+        assert_eq!(m(r"(?m)\d{3}$"), None);
+        assert_eq!(m(r"\d{3}\z"), None);
+        assert_eq!(m(r"^\d{3}"), Some(3));
     }
 
     #[test]
