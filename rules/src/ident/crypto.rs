@@ -21,7 +21,7 @@ fn segwit(s: &str, hrp: &str) -> Option<String> {
 /// A Bitcoin mainnet address: P2PKH `1…`, P2SH `3…` (base58check, version 0x00/0x05) or
 /// segwit `bc1…` (bech32 for v0, bech32m for v1+). Returns the canonical form.
 pub(crate) fn btc(s: &str) -> Option<String> {
-    if s.len() > 3 && s[..3].eq_ignore_ascii_case("bc1") {
+    if s.len() > 3 && s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("bc1")) {
         return segwit(s, "bc");
     }
     let payload = base58check(s)?;
@@ -30,7 +30,7 @@ pub(crate) fn btc(s: &str) -> Option<String> {
 
 /// A Litecoin mainnet address: `L…` (0x30), `M…` (0x32), legacy `3…` (0x05) or `ltc1…` segwit.
 pub(crate) fn ltc(s: &str) -> Option<String> {
-    if s.len() > 4 && s[..4].eq_ignore_ascii_case("ltc1") {
+    if s.len() > 4 && s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("ltc1")) {
         return segwit(s, "ltc");
     }
     let payload = base58check(s)?;

@@ -105,3 +105,40 @@ impl Validator {
 pub fn region(code: &str) -> Option<Region> {
     code.trim().to_ascii_uppercase().parse().ok()
 }
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+
+    const ALL: [Validator; 16] = [
+        Validator::Btc,
+        Validator::Ltc,
+        Validator::Eth,
+        Validator::Trx,
+        Validator::Xmr,
+        Validator::Onion,
+        Validator::PgpFingerprint,
+        Validator::PgpKey,
+        Validator::Email,
+        Validator::Phone,
+        Validator::Telegram,
+        Validator::Session,
+        Validator::WhatsApp,
+        Validator::Threema,
+        Validator::Lower,
+        Validator::Url,
+    ];
+
+    proptest::proptest! {
+        /// A maintainer's pattern may hand a validator any text, Cyrillic and emoji included:
+        /// it answers, valid or not, and never panics.
+        #[test]
+        fn validators_take_any_text(
+            s in "(?:bc1|ltc1|0x|T|4|@|\\+389|wa\\.me/|https?://|[a-zA-Z0-9]|ш|€|😀|\u{301}|-----BEGIN PGP PUBLIC KEY BLOCK-----|\\.onion| |\\n){0,30}",
+        ) {
+            for v in ALL {
+                let _ = v.check(&s, region("MK"));
+            }
+        }
+    }
+}
