@@ -106,6 +106,36 @@ fn ingest_runs_the_rules() {
     assert_eq!(ids(&search(&s, q)), ["pazar:7"]);
 }
 
+/// A listing page whose text is over 1 MiB of Cyrillic (the rules read it in chunks) is
+/// ingested like any other, its last phone included: it once stopped the indexer with a panic.
+#[test]
+fn a_cyrillic_page_over_a_mebibyte_is_ingested() {
+    let (_d, ws) = workspace();
+    let engine = Arc::new(RuleEngine::default_pack().unwrap());
+    let mut ix = Indexer::open(&ws, engine).unwrap();
+    // 1.2 MB of two-byte letters, shifted by one byte, so that for one of the two pages the
+    // middle of the first chunk falls inside a character.
+    for shift in ["", "x"] {
+        let body = format!(
+            "Продавам пиштол Глок, цена 350 евра. {shift}{} тел 071 999 888",
+            "ш".repeat(600_000)
+        );
+        let id = format!("big{}", shift.len());
+        let p = page("pazar", &id, "Пиштол Глок", &body, "350 евра", 1);
+        assert!(p.text.len() > 1 << 20);
+        assert_eq!(ix.ingest(&p).unwrap(), IngestOutcome::New);
+    }
+    ix.commit().unwrap();
+    let s = Searcher::open(&ws).unwrap();
+    let q = SearchQuery {
+        entity: Some(("phone".into(), "+38971999888".into())),
+        ..SearchQuery::default()
+    };
+    let mut found = ids(&search(&s, q));
+    found.sort();
+    assert_eq!(found, ["pazar:big0", "pazar:big1"]);
+}
+
 /// `ingest_many` (rules in parallel) gives the outcomes, listings and history of a page-by-page
 /// `ingest`, re-crawls, gone pages and non-listings included.
 #[test]
