@@ -234,7 +234,8 @@ pub enum Sort {
 /// `salwatch search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Query text (tantivy syntax); may be empty when filters are given.
+    /// Query text (tantivy syntax; words are joined by AND, at most 512 of them); may be empty
+    /// when filters are given.
     #[arg(default_value = "")]
     pub query: String,
     /// Only these sites.

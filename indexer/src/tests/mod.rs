@@ -751,6 +751,25 @@ fn text_search_with_snippets() {
     );
     assert_eq!(ids(&r), ["bazar:1"]);
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    // A text of more words than a search takes is refused, with the count and the limit.
+    let longest = vec!["glock"; crate::query::MAX_QUERY_WORDS].join(" ");
+    let r = search(
+        &s,
+        SearchQuery {
+            text: longest.clone(),
+            ..SearchQuery::default()
+        },
+    );
+    assert_eq!(ids(&r), ["bazar:1"]);
+    let err = s
+        .search(&SearchQuery {
+            text: format!("{longest} glock"),
+            ..SearchQuery::default()
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("513 words"), "{err}");
+    assert!(err.contains("at most 512"), "{err}");
 }
 
 #[test]
