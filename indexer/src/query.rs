@@ -8,7 +8,7 @@ use salwatch_rules::ident::{self, Validator};
 use serde::{Deserialize, Serialize};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, QueryParserError,
-    RangeQuery, TermQuery,
+    RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Index, Term};
@@ -224,13 +224,18 @@ pub(crate) fn build(index: &Index, f: &Fields, q: &SearchQuery) -> Result<Parsed
             ),
         });
     }
-    let text = if q.text.trim().is_empty() {
+    let (rest, prefixes) = split_prefix_words(&q.text);
+    let prefixes = prefixes
+        .iter()
+        .map(|word| prefix_query(f, &q.text, word))
+        .collect::<Result<Vec<_>, _>>()?;
+    let parsed = if rest.trim().is_empty() {
         None
     } else {
         let mut parser = QueryParser::for_index(index, vec![f.title, f.body]);
         parser.set_field_boost(f.title, TITLE_BOOST);
         parser.set_conjunction_by_default();
-        Some(match parser.parse_query(&q.text) {
+        Some(match parser.parse_query(&rest) {
             Ok(query) => query,
             // A field name that does not exist is a mistake to fix, not a typo to work around:
             // dropping the clause would silently widen the search.
@@ -244,13 +249,23 @@ pub(crate) fn build(index: &Index, f: &Fields, q: &SearchQuery) -> Result<Parsed
                 });
             }
             Err(strict) => {
-                let (query, _) = parser.parse_query_lenient(&q.text);
+                let (query, _) = parser.parse_query_lenient(&rest);
                 warnings.push(format!(
                     "query syntax error ({strict}); searched leniently, ignoring the parts that do not parse"
                 ));
                 query
             }
         })
+    };
+    let text: Option<Box<dyn Query>> = match (parsed, prefixes.is_empty()) {
+        (parsed, true) => parsed,
+        (parsed, false) => Some(Box::new(BooleanQuery::new(
+            parsed
+                .into_iter()
+                .chain(prefixes)
+                .map(|clause| (Occur::Must, clause))
+                .collect(),
+        ))),
     };
     let filters = filters(f, q)?;
     let full: Box<dyn Query> = match (&text, filters.is_empty()) {
@@ -273,6 +288,69 @@ pub(crate) fn build(index: &Index, f: &Fields, q: &SearchQuery) -> Result<Parsed
 }
 
 /// The filter clauses (each must hold).
+/// Shortest prefix, in folded characters, that `word*` takes (a shorter one matches a large
+/// part of the vocabulary).
+pub const MIN_PREFIX_CHARS: usize = 2;
+
+/// The words of a plain query that end in `*` (`glo*`, `пиш*`), taken out of the text, and the
+/// rest of it. tantivy's parser reads `*` only after a phrase of two words or more; a single
+/// word ending in `*` is a prefix search, which an analyst types out of habit. Only plain texts
+/// (words joined by AND: no `OR`, parentheses or quotes) are split; in any other the `*` stays
+/// for the parser.
+fn split_prefix_words(text: &str) -> (String, Vec<String>) {
+    let plain = !text.contains(['(', ')', '"']) && !text.split_whitespace().any(|w| w == "OR");
+    if !plain {
+        return (text.to_string(), Vec::new());
+    }
+    let mut rest = Vec::new();
+    let mut prefixes = Vec::new();
+    for word in text.split_whitespace() {
+        match word.strip_suffix('*') {
+            Some(stem)
+                if !stem.is_empty() && stem.chars().all(|c| c.is_alphanumeric() || c == '.') =>
+            {
+                prefixes.push(stem.to_string());
+            }
+            _ => rest.push(word),
+        }
+    }
+    (rest.join(" "), prefixes)
+}
+
+/// `stem*` over title and body: every indexed word that starts with the stem folded as the
+/// index folds words (so `пиш*` finds `pishtol`, `GLO*` finds `glock`).
+fn prefix_query(f: &Fields, text: &str, stem: &str) -> Result<Box<dyn Query>, IndexError> {
+    let refuse = |reason: String| IndexError::Query {
+        query: text.to_string(),
+        reason,
+    };
+    let folded = match crate::tokenizer::terms(stem).as_slice() {
+        [one] => one.clone(),
+        _ => {
+            return Err(refuse(format!(
+                "`{stem}*` is not one word; a prefix is one word"
+            )));
+        }
+    };
+    if folded.chars().count() < MIN_PREFIX_CHARS {
+        return Err(refuse(format!(
+            "`{stem}*` is too short a prefix: at least {MIN_PREFIX_CHARS} letters"
+        )));
+    }
+    if !folded.chars().all(char::is_alphanumeric) {
+        return Err(refuse(format!("`{stem}*`: a prefix is letters and digits")));
+    }
+    let clause = |field: Field| -> Result<(Occur, Box<dyn Query>), IndexError> {
+        let regex = RegexQuery::from_pattern(&format!("{folded}.*"), field)
+            .map_err(IndexError::tantivy(format!("searching the prefix {stem}*")))?;
+        Ok((Occur::Should, Box::new(regex)))
+    };
+    Ok(Box::new(BooleanQuery::new(vec![
+        clause(f.title)?,
+        clause(f.body)?,
+    ])))
+}
+
 fn filters(f: &Fields, q: &SearchQuery) -> Result<Vec<Box<dyn Query>>, IndexError> {
     let mut out: Vec<Box<dyn Query>> = Vec::new();
     if !q.sites.is_empty() {

@@ -79,6 +79,44 @@ fn cyrillic_and_latin_queries_meet() {
     );
 }
 
+/// A word ending in `*` is a prefix search, folded as the index folds words (Cyrillic or Latin,
+/// any case); with other words it is one more required word; too short a prefix is
+/// refused with the reason.
+#[test]
+fn prefix_words_are_folded_and_searched() {
+    let (_d, ws) = workspace();
+    multilingual(&ws);
+    let s = Searcher::open(&ws).unwrap();
+    let find = |text: &str| {
+        let mut found = ids(&search(
+            &s,
+            SearchQuery {
+                text: text.into(),
+                ..SearchQuery::default()
+            },
+        ));
+        found.sort();
+        found
+    };
+    for q in ["glo*", "GLO*", "гло*"] {
+        assert_eq!(find(q), ["pazar:mk1", "tregu:sq1"], "{q}");
+    }
+    // `пиштол` folds to `pistol`, as `pistoletë` starts.
+    assert_eq!(find("пишт*"), ["pazar:mk1", "tregu:sq1"]);
+    assert_eq!(find("pist*"), ["pazar:mk1", "tregu:sq1"]);
+    assert_eq!(find("велос*"), ["pazar:mk2"]);
+    assert_eq!(find("glo* 17"), ["pazar:mk1"]);
+    assert!(find("zzq*").is_empty());
+    let err = s
+        .search(&SearchQuery {
+            text: "g*".into(),
+            ..SearchQuery::default()
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("too short a prefix"), "{err}");
+}
+
 #[test]
 fn ingest_runs_the_rules() {
     let (_d, ws) = workspace();
