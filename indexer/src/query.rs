@@ -287,7 +287,6 @@ pub(crate) fn build(index: &Index, f: &Fields, q: &SearchQuery) -> Result<Parsed
     })
 }
 
-/// The filter clauses (each must hold).
 /// Shortest prefix, in folded characters, that `word*` takes (a shorter one matches a large
 /// part of the vocabulary).
 pub const MIN_PREFIX_CHARS: usize = 2;
@@ -318,7 +317,7 @@ fn split_prefix_words(text: &str) -> (String, Vec<String>) {
 }
 
 /// `stem*` over title and body: every indexed word that starts with the stem folded as the
-/// index folds words (so `пиш*` finds `pishtol`, `GLO*` finds `glock`).
+/// index folds words (so `пиш*` finds `пиштол` and `pistoletë`, `GLO*` finds `Glock`).
 fn prefix_query(f: &Fields, text: &str, stem: &str) -> Result<Box<dyn Query>, IndexError> {
     let refuse = |reason: String| IndexError::Query {
         query: text.to_string(),
@@ -351,6 +350,7 @@ fn prefix_query(f: &Fields, text: &str, stem: &str) -> Result<Box<dyn Query>, In
     ])))
 }
 
+/// The filter clauses (each must hold).
 fn filters(f: &Fields, q: &SearchQuery) -> Result<Vec<Box<dyn Query>>, IndexError> {
     let mut out: Vec<Box<dyn Query>> = Vec::new();
     if !q.sites.is_empty() {
