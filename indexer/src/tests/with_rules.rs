@@ -41,6 +41,19 @@ fn multilingual(ws: &Workspace) {
     ix.commit().unwrap();
 }
 
+/// The ids of every listing a text search finds, sorted.
+fn sorted_ids_of(s: &Searcher, text: &str) -> Vec<String> {
+    let mut found = ids(&search(
+        s,
+        SearchQuery {
+            text: text.into(),
+            ..SearchQuery::default()
+        },
+    ));
+    found.sort();
+    found
+}
+
 #[test]
 fn cyrillic_and_latin_queries_meet() {
     let (_d, ws) = workspace();
@@ -54,15 +67,11 @@ fn cyrillic_and_latin_queries_meet() {
         "pištolj",
         "p1stol",
     ] {
-        let mut found = ids(&search(
-            &s,
-            SearchQuery {
-                text: q.into(),
-                ..SearchQuery::default()
-            },
-        ));
-        found.sort();
-        assert_eq!(found, ["pazar:mk1", "tregu:sq1"], "query {q:?}");
+        assert_eq!(
+            sorted_ids_of(&s, q),
+            ["pazar:mk1", "tregu:sq1"],
+            "query {q:?}"
+        );
     }
     let r = search(
         &s,
@@ -87,17 +96,7 @@ fn prefix_words_are_folded_and_searched() {
     let (_d, ws) = workspace();
     multilingual(&ws);
     let s = Searcher::open(&ws).unwrap();
-    let find = |text: &str| {
-        let mut found = ids(&search(
-            &s,
-            SearchQuery {
-                text: text.into(),
-                ..SearchQuery::default()
-            },
-        ));
-        found.sort();
-        found
-    };
+    let find = |text: &str| sorted_ids_of(&s, text);
     for q in ["glo*", "GLO*", "гло*"] {
         assert_eq!(find(q), ["pazar:mk1", "tregu:sq1"], "{q}");
     }
