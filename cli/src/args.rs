@@ -218,6 +218,11 @@ pub struct ExtractArgs {
     /// Worker threads extracting in parallel (output keeps input order); 0 = one per core.
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     pub jobs: usize,
+    /// Entities reported per document. Past it they are counted in `entities_omitted` (a
+    /// warning names the document): a dumped or hostile page can hold hundreds of thousands,
+    /// and memory grows with them. Raise it to read such a page whole; 0 = no limit.
+    #[arg(long, value_name = "N", default_value_t = salwatch_rules::DEFAULT_ENTITY_LIMIT)]
+    pub max_entities: usize,
 }
 
 /// Sort orders for search.

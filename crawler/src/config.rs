@@ -169,6 +169,9 @@ impl Default for ArchiveConfig {
 pub struct RulesConfig {
     /// Extra rule pack files or directories, loaded after the built-in `salw-core`.
     pub packs: Vec<PathBuf>,
+    /// Entities kept per listing; past it they are counted (`entities_omitted`). `None`: the
+    /// rule engine's default (10,000); 0: no limit.
+    pub max_entities: Option<usize>,
 }
 
 /// One site.

@@ -50,8 +50,12 @@ pub struct Listing {
     pub relevant: bool,
     /// Relevance in `[0, 1]`.
     pub score: f32,
-    /// Every entity the rules found (spans are into [`Listing::text`]).
+    /// Every entity the rules found (spans are into [`Listing::text`]), up to the rules'
+    /// per-document limit.
     pub entities: Vec<Entity>,
+    /// Entities found past that limit, counted and not kept (a dumped or hostile page).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub entities_omitted: usize,
     /// The rule packs that made the extraction.
     pub rule_packs: Vec<PackRef>,
     /// The latest capture that proves this listing.
@@ -67,6 +71,10 @@ pub struct Listing {
     /// commit that indexed it ([`crate::dedup`]). Every listing has one (alone: its own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The stable listing id of a page: `<site>:<profile listing id>` when the profile gives one,
@@ -147,6 +155,7 @@ pub fn build(page: &Page, text: &str, extraction: Extraction) -> Listing {
         relevant: extraction.relevant,
         score: extraction.score,
         entities: extraction.entities,
+        entities_omitted: extraction.entities_omitted,
         rule_packs,
         capture: page.capture.clone(),
         images: f.images.clone(),

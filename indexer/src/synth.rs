@@ -190,6 +190,7 @@ pub fn listings(n: u64, seed: u64) -> impl Iterator<Item = (Page, Extraction)> {
                 vec![flag.into()]
             },
             entities,
+            entities_omitted: 0,
             rule_pack: PackRef {
                 id: "synth".into(),
                 version: "0".into(),

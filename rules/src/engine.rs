@@ -14,8 +14,18 @@ use crate::pack::{Pack, embedded_packs};
 use crate::scan::{Hit, scan};
 
 /// Texts longer than this are processed in chunks (split at a line break or space), so memory
-/// stays bounded whatever the input size.
+/// stays bounded whatever the input size: each chunk's hits are merged into entities and
+/// dropped before the next chunk is read.
 const CHUNK: usize = 1 << 20;
+
+/// Entities reported per document unless [`RuleEngine::with_entity_limit`] says otherwise.
+///
+/// A listing carries a few dozen at most and a forum thread or channel page a few hundred; a
+/// hostile or dumped page can carry hundreds of thousands (10 MB of ads: 476,190), each with
+/// its own strings, and the indexer would store them all under one listing. Past the limit
+/// entities are counted in [`Extraction::entities_omitted`] instead, so memory is bounded by the
+/// text and this number. Relevance, categories and flags still read the whole text.
+pub const DEFAULT_ENTITY_LIMIT: usize = 10_000;
 
 /// One document to extract from.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +43,7 @@ pub struct Document<'a> {
 pub struct RuleEngine {
     compiled: Compiled,
     packs: Vec<Pack>,
+    entity_limit: usize,
 }
 
 /// One rule hit, as `explain` shows it.
@@ -101,7 +112,19 @@ impl RuleEngine {
             packs = packs.len(),
             "rule engine compiled"
         );
-        Ok(Self { compiled, packs })
+        Ok(Self {
+            compiled,
+            packs,
+            entity_limit: DEFAULT_ENTITY_LIMIT,
+        })
+    }
+
+    /// The same engine reporting at most `limit` entities per document (the rest are counted
+    /// in [`Extraction::entities_omitted`]); see [`DEFAULT_ENTITY_LIMIT`].
+    #[must_use]
+    pub fn with_entity_limit(mut self, limit: usize) -> Self {
+        self.entity_limit = limit;
+        self
     }
 
     /// Packs in load order.
@@ -166,13 +189,20 @@ impl RuleEngine {
 
     /// Extracts one document. With `keep_hits` the hits keep their entities (for `explain`);
     /// without, the entities move into the extraction (no copies).
+    ///
+    /// Chunk by chunk: a chunk's hits all lie before the next chunk's, so sorting each chunk's
+    /// hits gives the document's order, and only what outlives the chunk is kept: the entities
+    /// (up to the limit) and each rule's first hit, which is all the verdict reads.
     pub(crate) fn run(
         &self,
         doc: &Document<'_>,
         keep_hits: bool,
     ) -> (Extraction, Vec<Hit>, String) {
         let text = doc.text;
-        let mut hits: Vec<Hit> = Vec::new();
+        let mut kept_hits: Vec<Hit> = Vec::new();
+        let mut first_hits: Vec<Hit> = Vec::new();
+        let mut seen_rules = vec![false; self.compiled.rules.len()];
+        let mut entities = Entities::new(self.entity_limit);
         let mut first_norm = String::new();
         let mut language = None;
         let mut reg: Option<Region> = doc.default_region.and_then(region);
@@ -187,12 +217,33 @@ impl RuleEngine {
                     reg = region_for_language(language.as_deref());
                 }
             }
-            for mut h in scan(&self.compiled, chunk, &norm, reg) {
+            let mut hits = scan(&self.compiled, chunk, &norm, reg);
+            for h in &mut hits {
                 h.span = h.span.start + start..h.span.end + start;
                 if let Some(e) = h.entity.as_mut() {
                     e.span = [e.span[0] + start, e.span[1] + start];
                 }
-                hits.push(h);
+            }
+            hits.sort_by(|a, b| {
+                a.span
+                    .start
+                    .cmp(&b.span.start)
+                    .then(b.span.end.cmp(&a.span.end))
+                    .then(a.rule.cmp(&b.rule))
+            });
+            for h in &hits {
+                if !std::mem::replace(&mut seen_rules[h.rule], true) {
+                    first_hits.push(Hit {
+                        rule: h.rule,
+                        span: h.span.clone(),
+                        folded: h.folded.clone(),
+                        entity: None,
+                    });
+                }
+            }
+            entities.merge(&mut hits, keep_hits);
+            if keep_hits {
+                kept_hits.append(&mut hits);
             }
             if start == 0 {
                 first_norm = norm.text;
@@ -202,15 +253,20 @@ impl RuleEngine {
             }
             start = end;
         }
-        hits.sort_by(|a, b| {
-            a.span
-                .start
-                .cmp(&b.span.start)
-                .then(b.span.end.cmp(&a.span.end))
-                .then(a.rule.cmp(&b.rule))
-        });
-        let verdict = judge(&self.compiled, &hits);
-        let mut entities = merge_entities(&mut hits, keep_hits);
+        let verdict = judge(&self.compiled, &first_hits);
+        let Entities {
+            list: mut entities,
+            omitted,
+            ..
+        } = entities;
+        if omitted > 0 {
+            tracing::warn!(
+                id = doc.id,
+                reported = entities.len(),
+                omitted,
+                "document has more entities than the per-document limit; the rest are counted, not reported"
+            );
+        }
         ammunition_calibers(&mut entities);
         let packs = self.packs();
         let extraction = Extraction {
@@ -223,41 +279,68 @@ impl RuleEngine {
             eu_category_reason: verdict.eu_reason,
             flags: verdict.flags,
             entities,
+            entities_omitted: omitted,
             rule_pack: packs[0].clone(),
             rule_packs: packs,
         };
-        (extraction, hits, first_norm)
+        (extraction, kept_hits, first_norm)
     }
 }
 
-/// Entities in span order; of overlapping entities of one kind the longest (first) is kept,
-/// and one value is reported once per span.
-fn merge_entities(hits: &mut [Hit], keep_hits: bool) -> Vec<Entity> {
-    let mut out: Vec<Entity> = Vec::new();
-    // Indexed by the kind's place in ENTITY_KINDS (packs are refused with any other kind).
-    let mut last_end = [0usize; ENTITY_KINDS.len() + 1];
-    for h in hits {
-        let Some(e) = &h.entity else { continue };
-        let kind = ENTITY_KINDS
-            .iter()
-            .position(|k| *k == e.kind)
-            .unwrap_or(ENTITY_KINDS.len());
-        let end = &mut last_end[kind];
-        if e.span[0] < *end {
-            continue;
-        }
-        *end = e.span[1];
-        if keep_hits {
-            out.push(e.clone());
-        } else if let Some(e) = h.entity.take() {
-            out.push(e);
+/// A document's entities as its chunks are read: in span order; of overlapping entities of one
+/// kind the longest (first) is kept, and one value is reported once per span; past `limit`
+/// only counted.
+struct Entities {
+    list: Vec<Entity>,
+    limit: usize,
+    omitted: usize,
+    /// End of the last entity kept, by the kind's place in ENTITY_KINDS (packs are refused with
+    /// any other kind).
+    last_end: [usize; ENTITY_KINDS.len() + 1],
+}
+
+impl Entities {
+    fn new(limit: usize) -> Self {
+        Self {
+            list: Vec::new(),
+            limit,
+            omitted: 0,
+            last_end: [0; ENTITY_KINDS.len() + 1],
         }
     }
-    out
+
+    /// Takes the entities of `hits` (in span order, after every earlier chunk's); with
+    /// `keep_hits` copies them and leaves the hits whole.
+    fn merge(&mut self, hits: &mut [Hit], keep_hits: bool) {
+        for h in hits {
+            let Some(e) = &h.entity else { continue };
+            let kind = ENTITY_KINDS
+                .iter()
+                .position(|k| *k == e.kind)
+                .unwrap_or(ENTITY_KINDS.len());
+            let end = &mut self.last_end[kind];
+            if e.span[0] < *end {
+                continue;
+            }
+            *end = e.span[1];
+            if self.list.len() >= self.limit {
+                self.omitted += 1;
+            } else if keep_hits {
+                self.list.push(e.clone());
+            } else if let Some(e) = h.entity.take() {
+                self.list.push(e);
+            }
+        }
+    }
 }
 
 /// DESIGN.md §3: an `ammunition` entity is normalized to its calibre when one is written next
-/// to it (within 48 bytes), else stays `ammunition`.
+/// to it (within 48 bytes), else stays `ammunition`; of two at the same distance the first.
+///
+/// Calibres are entities of one kind, so they do not overlap: sorted by start they are sorted
+/// by end too, and the nearest to an ammunition entity is the first one overlapping it, else
+/// the last one before it or the first one after it. Two binary searches per ammunition entity,
+/// so a page of nothing but ammunition ads costs `n log n`, not `n²` (4 MB of them took 14 s).
 fn ammunition_calibers(entities: &mut [Entity]) {
     let calibers: Vec<([usize; 2], String)> = entities
         .iter()
@@ -265,22 +348,38 @@ fn ammunition_calibers(entities: &mut [Entity]) {
         .map(|e| (e.span, e.normalized.clone()))
         .collect();
     for e in entities.iter_mut().filter(|e| e.kind == "ammunition") {
-        let near = calibers
-            .iter()
-            .map(|(s, n)| {
-                let gap = if s[0] >= e.span[1] {
-                    s[0] - e.span[1]
-                } else {
-                    e.span[0].saturating_sub(s[1])
-                };
-                (gap, n)
-            })
-            .filter(|(gap, _)| *gap <= 48)
-            .min_by_key(|(gap, _)| *gap);
-        if let Some((_, n)) = near {
-            e.normalized = n.clone();
+        if let Some(i) = nearest_caliber(&calibers, e.span) {
+            e.normalized.clone_from(&calibers[i].1);
         }
     }
+}
+
+/// Index of the calibre nearest to `span` within 48 bytes (the first of equals), in calibres
+/// that do not overlap one another, sorted by start.
+fn nearest_caliber(calibers: &[([usize; 2], String)], span: [usize; 2]) -> Option<usize> {
+    const NEAR: usize = 48;
+    // Calibres starting before the entity ends lie before it or overlap it.
+    let after = calibers.partition_point(|(s, _)| s[0] < span[1]);
+    // Of those, the first ending at or after its start overlaps or touches it: distance 0.
+    let touching = calibers[..after].partition_point(|(s, _)| s[1] < span[0]);
+    if touching < after {
+        return Some(touching);
+    }
+    let gap_before = after
+        .checked_sub(1)
+        .map(|i| (i, span[0] - calibers[i].0[1]));
+    let gap_after = calibers.get(after).map(|(s, _)| (after, s[0] - span[1]));
+    let (i, gap) = match (gap_before, gap_after) {
+        (Some(b), Some(a)) => {
+            if a.1 < b.1 {
+                a
+            } else {
+                b
+            }
+        }
+        (b, a) => b.or(a)?,
+    };
+    (gap <= NEAR).then_some(i)
 }
 
 /// End of the chunk starting at `start`: `CHUNK` bytes on, moved back to a line break or space.

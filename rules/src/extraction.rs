@@ -112,14 +112,24 @@ pub struct Extraction {
     /// Flags: `converted`, `reactivated`, `deactivated`, `3d_printed`, `automatic`, `replica`, `wanted`.
     #[serde(default)]
     pub flags: Vec<String>,
-    /// Every entity found, relevant document or not, in span order.
+    /// Every entity found, relevant document or not, in span order, up to the engine's
+    /// per-document limit ([`crate::DEFAULT_ENTITY_LIMIT`] unless set otherwise).
     #[serde(default)]
     pub entities: Vec<Entity>,
+    /// Entities found past that limit and left out of `entities` (absent when none were). A
+    /// hostile or dumped page can hold hundreds of thousands; the capture still holds them all,
+    /// and `salwatch extract --max-entities` reads them again with a higher limit.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub entities_omitted: usize,
     /// The first (primary) pack used; all packs are in `rule_packs`.
     pub rule_pack: PackRef,
     /// Every pack loaded when this extraction was made, in load order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rule_packs: Vec<PackRef>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Extraction {

@@ -29,5 +29,7 @@ mod template;
 pub mod vocab;
 
 pub use backtest::{Backtest, BacktestSummary, DocumentChange};
-pub use engine::{Document, Error, Explanation, HitReport, RuleEngine, decode_lossy};
+pub use engine::{
+    DEFAULT_ENTITY_LIMIT, Document, Error, Explanation, HitReport, RuleEngine, decode_lossy,
+};
 pub use extraction::{ENTITY_KINDS, Entity, Extraction, IDENTIFIER_KINDS, PackRef};

@@ -11,7 +11,7 @@ use anyhow::{Context as _, Result};
 use salwatch_rules::{Document, Extraction, RuleEngine};
 use serde::Deserialize;
 
-use super::rule_engine;
+use super::{entity_limit, load_rule_engine};
 use crate::UsageError;
 use crate::args::{ExtractArgs, Format, InputKind};
 use crate::output::{self, Table};
@@ -89,7 +89,8 @@ impl Sink<'_> {
 /// The calling thread reads documents into batches; `jobs` long-lived workers (their per-thread
 /// caches stay warm) extract whole batches; finished batches are written in sequence.
 pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
-    let engine = rule_engine(None, &args.packs)?;
+    let engine =
+        load_rule_engine(None, &args.packs)?.with_entity_limit(entity_limit(args.max_entities));
     let region = args.region.as_deref().map(str::to_uppercase);
     let jobs = match args.jobs {
         0 => std::thread::available_parallelism().map_or(1, usize::from),

@@ -74,10 +74,26 @@ pub fn load_config(ws: &Workspace) -> Result<Config> {
 
 /// The built-in pack plus the packs named in the configuration and on the command line.
 pub fn rule_engine(config: Option<&Config>, extra: &[PathBuf]) -> Result<Arc<RuleEngine>> {
+    load_rule_engine(config, extra).map(Arc::new)
+}
+
+/// [`rule_engine`] before it is shared, for a command that sets it up further.
+pub fn load_rule_engine(config: Option<&Config>, extra: &[PathBuf]) -> Result<RuleEngine> {
     let mut packs: Vec<PathBuf> = config
         .map(|c| c.rules.packs.iter().map(|p| c.resolve(p)).collect())
         .unwrap_or_default();
     packs.extend(extra.iter().cloned());
     let engine = RuleEngine::with_packs(&packs).context("cannot load the rule packs")?;
-    Ok(Arc::new(engine))
+    Ok(match config.and_then(|c| c.rules.max_entities) {
+        Some(limit) => engine.with_entity_limit(entity_limit(limit)),
+        None => engine,
+    })
+}
+
+/// An entity limit as the user writes it (0: none) as the engine takes it.
+pub fn entity_limit(limit: usize) -> usize {
+    match limit {
+        0 => usize::MAX,
+        n => n,
+    }
 }

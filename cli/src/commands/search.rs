@@ -353,5 +353,12 @@ fn write_listing(l: &Listing, out: &mut dyn Write) -> Result<()> {
         ]);
     }
     entities.write_table(out)?;
+    if l.entities_omitted > 0 {
+        writeln!(
+            out,
+            "… and {} more past the rules' per-document limit: counted, not kept (the capture holds them)",
+            l.entities_omitted
+        )?;
+    }
     Ok(())
 }

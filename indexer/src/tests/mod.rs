@@ -85,6 +85,7 @@ fn extraction(
         eu_category_reason: None,
         flags: flags.iter().map(|s| s.to_string()).collect(),
         entities,
+        entities_omitted: 0,
         rule_pack: PackRef {
             id: "salw-core".into(),
             version: "2026.11.0".into(),

@@ -173,6 +173,31 @@ fn a_cyrillic_page_over_a_mebibyte_is_ingested() {
     assert_eq!(found, ["pazar:big0", "pazar:big1"]);
 }
 
+/// A page with more entities than the rules report per document keeps the first ones and the
+/// count of the rest, which `show` prints; the listing is indexed as any other.
+#[test]
+fn entities_past_the_rules_limit_are_counted_in_the_listing() {
+    let body: String = (0..10)
+        .map(|i| format!("Prodajem Glock 19, 350 eur, tel 070 123 45{i}. "))
+        .collect();
+    let p = page("pazar", "dump", "Glock 19", &body, "350 eur", 1);
+    let stored = |limit: usize| {
+        let (_d, ws) = workspace();
+        let engine = RuleEngine::default_pack().unwrap().with_entity_limit(limit);
+        let mut ix = Indexer::open(&ws, Arc::new(engine)).unwrap();
+        assert_eq!(ix.ingest(&p).unwrap(), IngestOutcome::New);
+        ix.commit().unwrap();
+        let s = Searcher::open(&ws).unwrap();
+        s.listing("pazar:dump").unwrap().unwrap()
+    };
+    let (all, limited) = (stored(usize::MAX), stored(4));
+    assert_eq!(all.entities_omitted, 0);
+    assert!(all.entities.len() > 30, "{}", all.entities.len());
+    assert_eq!(limited.entities, all.entities[..4]);
+    assert_eq!(limited.entities_omitted, all.entities.len() - 4);
+    assert_eq!((limited.relevant, limited.score), (all.relevant, all.score));
+}
+
 /// `ingest_many` (rules in parallel) gives the outcomes, listings and history of a page-by-page
 /// `ingest`, re-crawls, gone pages and non-listings included.
 #[test]
