@@ -114,10 +114,13 @@ fn crawls_an_onion_market_through_a_private_tor_network() {
     let net = TorNet::start(&dir.path().join("tornet"), port);
     let consensus = net.wait_for_consensus(Duration::from_secs(240));
     let descriptor = net.wait_for_descriptor(Duration::from_secs(240));
+    let reachable = net.wait_for_reachable(Duration::from_secs(300));
     eprintln!(
-        "private Tor network: consensus with every relay after {:.1}s, descriptor uploaded after {:.1}s",
+        "private Tor network: consensus with every relay after {:.1}s, descriptor uploaded after \
+         {:.1}s, service answering a C-tor client after {:.1}s",
         consensus.as_secs_f64(),
-        descriptor.as_secs_f64()
+        descriptor.as_secs_f64(),
+        reachable.as_secs_f64()
     );
 
     let ws = dir.path().join("ws");
@@ -242,10 +245,12 @@ fn tor_bench() {
     let net = TorNet::start(&dir.path().join("tornet"), market.port().unwrap());
     let consensus = net.wait_for_consensus(Duration::from_secs(240));
     let descriptor = net.wait_for_descriptor(Duration::from_secs(240));
+    let reachable = net.wait_for_reachable(Duration::from_secs(300));
     println!(
-        "network: consensus {:.1}s, descriptor {:.1}s after launch",
+        "network: consensus {:.1}s, descriptor {:.1}s, service reachable {:.1}s after launch",
         consensus.as_secs_f64(),
-        descriptor.as_secs_f64()
+        descriptor.as_secs_f64(),
+        reachable.as_secs_f64()
     );
     let mut urls: Vec<String> = Vec::new();
     for c in [1usize, 4, 16] {

@@ -2,7 +2,7 @@
 //! directory authorities, three relays and one onion service whose `HiddenServicePort` points at
 //! a loopback port. Every process is stopped by its PID on drop; on a panic the notice log of
 //! every node is printed. Readiness is polled (consensus lists every relay; the service has
-//! uploaded its descriptor), never slept for.
+//! uploaded its descriptor; a C-tor client gets an answer through it), never slept for.
 //!
 //! The settings without which nothing works on one host are explained in docs/TOR.md.
 
@@ -20,7 +20,7 @@ const AUTHORITIES: usize = 3;
 /// Plain relays (guards, middles, HSDirs, introduction and rendezvous points).
 const RELAYS: usize = 3;
 /// Ports per network: an OR and a Dir port for each relay and authority, and the SOCKS port of
-/// a C-tor client (the benchmark's peer).
+/// a C-tor client (the benchmark's peer, and the readiness probe of the onion service).
 const PORTS: u16 = 2 * (AUTHORITIES + RELAYS) as u16 + 1;
 
 static NEXT_BLOCK: AtomicU16 = AtomicU16::new(0);
@@ -368,6 +368,50 @@ impl TorNet {
         })
         .unwrap_or_else(|e| self.fail(&e));
         self.launched.elapsed()
+    }
+
+    /// Waits until the C-tor client of the network fetches `/robots.txt` through the onion
+    /// service: the descriptor being uploaded does not mean the service can be reached yet (it
+    /// may still be building its introduction circuits: seen on a loaded 2-core machine, where a
+    /// crawl started then found robots.txt unreachable and, as designed, fetched nothing).
+    pub fn wait_for_reachable(&self, timeout: Duration) -> Duration {
+        self.poll(timeout, "an answer through the onion service", || {
+            self.fetch_through_client("/robots.txt")
+                .filter(|head| head.starts_with("HTTP/1."))
+                .map(|_| ())
+        })
+        .unwrap_or_else(|e| self.fail(&e));
+        self.launched.elapsed()
+    }
+
+    /// The first bytes of the answer to `GET path` sent to the onion address through the C-tor
+    /// client's SOCKS5 port (RFC 1928, the name resolved by Tor), if any.
+    fn fetch_through_client(&self, path: &str) -> Option<String> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.socks_port)).ok()?;
+        // Tor gives up on an onion connection within two minutes; wait a little longer.
+        s.set_read_timeout(Some(Duration::from_secs(150))).ok()?;
+        s.write_all(&[5, 1, 0]).ok()?;
+        let mut reply = [0u8; 2];
+        s.read_exact(&mut reply).ok()?;
+        if reply != [5, 0] {
+            return None;
+        }
+        let host = self.onion.as_bytes();
+        let mut connect = vec![5, 1, 0, 3, u8::try_from(host.len()).ok()?];
+        connect.extend_from_slice(host);
+        connect.extend_from_slice(&80u16.to_be_bytes());
+        s.write_all(&connect).ok()?;
+        // Version, status, reserved, address type 1 (IPv4), address, port.
+        let mut reply = [0u8; 10];
+        s.read_exact(&mut reply).ok()?;
+        if reply[1] != 0 {
+            return None;
+        }
+        let request = format!("GET {path} HTTP/1.0\r\nHost: {}\r\n\r\n", self.onion);
+        s.write_all(request.as_bytes()).ok()?;
+        let mut head = [0u8; 64];
+        let n = s.read(&mut head).ok()?;
+        Some(String::from_utf8_lossy(&head[..n]).into_owned())
     }
 
     /// The `[tor]` table that points salwatch at this network.
