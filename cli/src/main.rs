@@ -55,6 +55,9 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
+        // The reader of our output closed it (`salwatch extract … | head`): it has what it
+        // wanted, so stop quietly, as a shell pipeline expects.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(exit_code_for(&error))
@@ -85,6 +88,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => commands::export::run(&ctx, &args).await,
         Command::Evidence(cmd) => commands::evidence::run(cmd).await,
     }
+}
+
+/// True when writing our output failed because its reader went away.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Maps an error chain to an exit code: usage and configuration errors are 2, the rest 3.

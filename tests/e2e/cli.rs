@@ -212,6 +212,37 @@ fn extract_of_a_huge_entity_dense_text_reports_the_first_entities_in_bounded_mem
     );
 }
 
+/// `salwatch extract … | head -1`: the reader closes the pipe after one line, and the command
+/// stops quietly with exit 0 (it used to print "error: Broken pipe" and exit 3).
+#[test]
+fn extract_stops_quietly_when_its_reader_closes_the_pipe() {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(crate::harness::bin())
+        .args(["extract", "--input", "ndjson"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let line = "{\"id\": \"a\", \"text\": \"Prodajem Glock 19, 350 eur\"}\n";
+        // Fails once the command has stopped: that is expected.
+        let _ = stdin.write_all(line.repeat(200_000).as_bytes());
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("Glock 19"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+    assert!(!stderr.contains("error"), "{stderr}");
+}
+
 #[test]
 fn init_writes_a_documented_config_and_refuses_to_overwrite_it() {
     let dir = tempfile::tempdir().unwrap();
