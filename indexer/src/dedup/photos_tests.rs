@@ -151,3 +151,129 @@ fn older_photo_table_gains_hash_columns() {
         .expect("row kept");
     assert_eq!(kept, "sha256:00");
 }
+
+/// Two unrelated sample photos (far apart by dHash).
+fn two_unrelated_photos() -> (Vec<u8>, Vec<u8>) {
+    let dir = format!("{}/sites/classifieds", samples());
+    let mut files: Vec<String> = walk(&dir)
+        .into_iter()
+        .filter(|f| f.ends_with(".jpg") || f.ends_with(".png"))
+        .collect();
+    files.sort();
+    let first = std::fs::read(&files[0]).expect("photo");
+    let f0 = salwatch_crawler::photo::fingerprint(&first).expect("fingerprint");
+    let other = files[1..]
+        .iter()
+        .map(|f| std::fs::read(f).expect("photo"))
+        .find(|b| {
+            salwatch_crawler::photo::fingerprint(b).is_ok_and(|f| f.dhash.distance(f0.dhash) > 20)
+        })
+        .expect("an unrelated photo");
+    (first, other)
+}
+
+fn walk(dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("dir") {
+        let p = e.expect("entry").path();
+        if p.is_dir() {
+            out.extend(walk(p.to_str().expect("utf-8 path")));
+        } else {
+            out.push(p.to_str().expect("utf-8 path").to_owned());
+        }
+    }
+    out
+}
+
+/// Listings `0..n` of one site, each showing photo `url_of(i)`, indexed in batches of 20, with
+/// texts that share nothing; returns the database.
+fn photo_listings(
+    n: usize,
+    photos: &BTreeMap<String, Vec<u8>>,
+    url_of: impl Fn(usize) -> String,
+) -> Connection {
+    let mut conn = Connection::open_in_memory().expect("db");
+    logged_photos(&conn, photos);
+    let ids: Vec<String> = (0..n).map(|i| format!("classifieds/{i}")).collect();
+    let urls: Vec<Vec<String>> = (0..n).map(|i| vec![url_of(i)]).collect();
+    let texts: Vec<String> = (0..n).map(|i| format!("w{i}a w{i}b w{i}c")).collect();
+    for batch in (0..n).collect::<Vec<_>>().chunks(20) {
+        let docs: Vec<DedupDoc<'_>> = batch
+            .iter()
+            .map(|&i| DedupDoc {
+                listing_id: &ids[i],
+                site: "classifieds",
+                first_seen: Utc.timestamp_opt(1_700_000_000 + i as i64, 0).unwrap(),
+                text: texts[i].clone(),
+                images: &urls[i],
+                identifiers: Vec::new(),
+            })
+            .collect();
+        update(&mut conn, &DedupParams::default(), &docs).expect("update");
+    }
+    conn
+}
+
+fn count(conn: &Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+}
+
+/// A photo reposted by a few dozen listings joins them in one cluster through a bounded number
+/// of links (a few per listing, not one per pair).
+#[test]
+fn a_photo_shared_by_a_few_dozen_listings_clusters_them_with_few_links() {
+    let (photo, _) = two_unrelated_photos();
+    let url = "http://classifieds.test/img/repost.jpg".to_string();
+    let photos = BTreeMap::from([(url.clone(), photo)]);
+    let n = super::MAX_LISTINGS_PER_PHOTO as usize;
+    let conn = photo_listings(n, &photos, |_| url.clone());
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(DISTINCT cluster_id) FROM dedup_members"
+        ),
+        1
+    );
+    let links = count(&conn, "SELECT count(*) FROM dedup_links");
+    assert!(links <= 4 * n as i64, "{links} links for {n} listings");
+}
+
+/// A photo shown by more listings than a repost plausibly is (a site's "no photo" placeholder,
+/// a logo) links none of them, also those linked before it passed the count; another photo
+/// shared by two of them still links those two. (Every pair used to be linked: 2,000 listings
+/// sharing a placeholder wrote 2 million links in 16 s and made one cluster of them.)
+#[test]
+fn a_photo_shown_by_too_many_listings_links_none_of_them() {
+    let (placeholder, photo) = two_unrelated_photos();
+    let shared = "http://classifieds.test/img/no-photo.png".to_string();
+    let repost = "http://classifieds.test/img/repost.jpg".to_string();
+    let photos = BTreeMap::from([(shared.clone(), placeholder), (repost.clone(), photo)]);
+    let n = 3 * super::MAX_LISTINGS_PER_PHOTO as usize;
+    let conn = photo_listings(n, &photos, |i| {
+        if i == 7 || i == n - 3 {
+            repost.clone()
+        } else {
+            shared.clone()
+        }
+    });
+    let links: Vec<(String, String)> = conn
+        .prepare("SELECT a, b FROM dedup_links")
+        .expect("links")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("links");
+    let pair = (
+        "classifieds/7".to_string(),
+        format!("classifieds/{}", n - 3),
+    );
+    let sorted = |(a, b): (String, String)| if a <= b { (a, b) } else { (b, a) };
+    assert_eq!(links, vec![sorted(pair)]);
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(DISTINCT cluster_id) FROM dedup_members"
+        ),
+        n as i64 - 1
+    );
+}
