@@ -1,5 +1,6 @@
 //! `salwatch crawl`.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -41,21 +42,33 @@ pub async fn run(ctx: &Context, args: &CrawlArgs) -> Result<ExitCode> {
         handle_ctrl_c: true,
     };
     let report = crawl_and_index_with(config, &ws, engine, options, progress).await?;
-    print_report(&report);
+    let out = &mut std::io::stdout().lock();
+    let printed = print_report(&report, out).and_then(|()| {
+        if report.interrupted {
+            writeln!(
+                out,
+                "Stopped by Ctrl-C: run `salwatch crawl` again to resume where it stopped."
+            )?;
+        }
+        Ok(())
+    });
+    // A script reads the interruption from the exit code, whether or not the summary could
+    // be written.
     if report.interrupted {
-        println!("Stopped by Ctrl-C: run `salwatch crawl` again to resume where it stopped.");
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
+    printed?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The end-of-crawl summary, one line per site.
-pub fn print_report(report: &PipelineReport) {
+pub fn print_report(report: &PipelineReport, out: &mut dyn Write) -> std::io::Result<()> {
     let c = &report.crawl;
-    println!(
+    writeln!(
+        out,
         "Crawled {} pages ({} listings, {} images, {} failed, {} blocked by robots.txt, {} bytes).",
         c.fetched, c.listings, c.images, c.failed, c.robots_blocked, c.bytes
-    );
+    )?;
     for (site, stats) in &c.per_site {
         let mut line = format!(
             "  {site:<14} {:>5} pages  {:>4} listings  {:>3} failed",
@@ -79,18 +92,21 @@ pub fn print_report(report: &PipelineReport) {
                 stats.held, stats.held_secs
             ));
         }
-        println!("{line}");
+        writeln!(out, "{line}")?;
         if stats.session_expired > 0 {
-            println!(
+            writeln!(
+                out,
                 "  {site:<14} SESSION EXPIRED: the site was stopped; renew its session headers/cookies in salwatch.toml and crawl again"
-            );
+            )?;
         }
     }
     let i = &report.ingest;
     if i.new + i.updated + i.unchanged > 0 {
-        println!(
+        writeln!(
+            out,
             "Indexed {} new, {} changed, {} unchanged listings.",
             i.new, i.updated, i.unchanged
-        );
+        )?;
     }
+    Ok(())
 }

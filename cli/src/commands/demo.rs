@@ -1,5 +1,6 @@
 //! `salwatch demo`: the whole pipeline on the built-in sample sites, then an analyst's summary.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -60,15 +61,17 @@ pub async fn run(ctx: &Context) -> Result<ExitCode> {
     let report = crawl_and_index(config, &ws, engine, true, progress).await;
     server.shutdown();
     let report = report?;
-    print_report(&report);
-    let examples = summarise(&ws)?;
-    println!();
-    println!(
+    let out = &mut std::io::stdout().lock();
+    print_report(&report, out)?;
+    let examples = summarise(&ws, out)?;
+    writeln!(out)?;
+    writeln!(
+        out,
         "Done in {:.1} s. The workspace is kept at {}",
         started.elapsed().as_secs_f64(),
         root.display()
-    );
-    print_next_steps(&root, &examples);
+    )?;
+    print_next_steps(&root, &examples, out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -79,12 +82,12 @@ struct Examples {
     entity: Option<String>,
 }
 
-fn summarise(ws: &Workspace) -> Result<Examples> {
+fn summarise(ws: &Workspace, out: &mut dyn Write) -> Result<Examples> {
     let mut examples = Examples::default();
     let searcher = Searcher::open(ws)?;
     let summary = searcher.summary()?;
-    println!();
-    println!("== Listings per site ==");
+    writeln!(out)?;
+    writeln!(out, "== Listings per site ==")?;
     let mut t = Table::new(vec!["site", "listings", "offers (relevant)"]);
     for site in &summary.sites {
         t.row(vec![
@@ -93,34 +96,37 @@ fn summarise(ws: &Workspace) -> Result<Examples> {
             site.relevant.to_string(),
         ]);
     }
-    t.write_table(&mut std::io::stdout().lock())?;
+    t.write_table(out)?;
 
-    println!();
-    println!("== Offers per category ==");
+    writeln!(out)?;
+    writeln!(out, "== Offers per category ==")?;
     let mut t = Table::new(vec!["category", "listings"]);
     for category in &summary.categories {
         t.row(vec![category.value.clone(), category.count.to_string()]);
     }
-    t.write_table(&mut std::io::stdout().lock())?;
+    t.write_table(out)?;
 
     for (query, why) in EXAMPLE_SEARCHES {
-        println!();
-        println!("== search {query:?}: {why} ==");
+        writeln!(out)?;
+        writeln!(out, "== search {query:?}: {why} ==")?;
         let results = searcher.search(&SearchQuery {
             text: (*query).to_owned(),
             relevant_only: true,
             limit: 5,
             ..SearchQuery::default()
         })?;
-        write_hits(Format::Table, &results.hits, &mut std::io::stdout().lock())?;
+        write_hits(Format::Table, &results.hits, out)?;
         if examples.listing.is_none() {
             examples.listing = results.hits.first().map(|h| h.listing.listing_id.clone());
         }
-        println!("({} matching offers)", super::search::total(&results));
+        writeln!(out, "({} matching offers)", super::search::total(&results))?;
     }
 
-    println!();
-    println!("== Sellers seen on more than one site (shared identifiers) ==");
+    writeln!(out)?;
+    writeln!(
+        out,
+        "== Sellers seen on more than one site (shared identifiers) =="
+    )?;
     let shared = searcher.shared_identifiers(2)?;
     examples.entity = shared.first().map(|s| format!("{}:{}", s.kind, s.value));
     let mut t = Table::new(vec!["identifier", "kind", "sites", "seller names"]);
@@ -142,26 +148,37 @@ fn summarise(ws: &Workspace) -> Result<Examples> {
             sellers.join(", "),
         ]);
     }
-    t.write_table(&mut std::io::stdout().lock())?;
+    t.write_table(out)?;
     Ok(examples)
 }
 
-fn print_next_steps(root: &Path, examples: &Examples) {
+fn print_next_steps(root: &Path, examples: &Examples, out: &mut dyn Write) -> std::io::Result<()> {
     let w = shell_quote(&root.display().to_string());
-    println!();
-    println!("Next, try:");
-    println!("  salwatch -w {w} search 'pištolj' --relevant");
-    println!("  salwatch -w {w} search 'глок' --format json");
+    writeln!(out)?;
+    writeln!(out, "Next, try:")?;
+    writeln!(out, "  salwatch -w {w} search 'pištolj' --relevant")?;
+    writeln!(out, "  salwatch -w {w} search 'глок' --format json")?;
     if let Some(entity) = &examples.entity {
-        println!("  salwatch -w {w} search --entity {}", shell_quote(entity));
+        writeln!(
+            out,
+            "  salwatch -w {w} search --entity {}",
+            shell_quote(entity)
+        )?;
     }
-    println!("  salwatch -w {w} search '' --flag converted --sort price");
+    writeln!(
+        out,
+        "  salwatch -w {w} search '' --flag converted --sort price"
+    )?;
     if let Some(listing) = &examples.listing {
-        println!("  salwatch -w {w} show {}", shell_quote(listing));
+        writeln!(out, "  salwatch -w {w} show {}", shell_quote(listing))?;
     }
-    println!("  salwatch -w {w} archive verify");
-    println!("  salwatch -w {w} index rebuild");
-    println!("  salwatch samples serve --init {w}   # then: salwatch -w {w} crawl");
+    writeln!(out, "  salwatch -w {w} archive verify")?;
+    writeln!(out, "  salwatch -w {w} index rebuild")?;
+    writeln!(
+        out,
+        "  salwatch samples serve --init {w}   # then: salwatch -w {w} crawl"
+    )?;
+    Ok(())
 }
 
 fn shell_quote(text: &str) -> String {
