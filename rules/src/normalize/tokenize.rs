@@ -67,11 +67,37 @@ impl Words<'_> {
     }
 }
 
+/// What a byte is to the word walk: an ASCII letter or digit, another ASCII byte, or part of a
+/// non-ASCII character (decoded when met).
+const ASCII_WORD: u8 = 1;
+const ASCII_OTHER: u8 = 0;
+const NON_ASCII: u8 = 2;
+
+/// [`ASCII_WORD`], [`ASCII_OTHER`] or [`NON_ASCII`] by byte: one load per byte in the walk's
+/// inner loops instead of a chain of range tests.
+static CLASS: [u8; 256] = {
+    let mut t = [NON_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = if (b as u8).is_ascii_alphanumeric() {
+            ASCII_WORD
+        } else {
+            ASCII_OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
 impl Iterator for Words<'_> {
     type Item = Range<usize>;
 
-    /// ASCII bytes are classified in place, without decoding, and the position is kept in a
-    /// local until the word ends (the language detector walks every word of every text).
+    /// ASCII bytes are classified in place by a table, without decoding, and the position is
+    /// kept in a local until the word ends (the language detector walks every word of every
+    /// text). A run of ASCII letters and digits is consumed by a tight loop; at a `.` or `,`
+    /// the byte before decides whether a digit precedes it: inside a word that byte is the
+    /// last one consumed, an ASCII letter or digit or the last byte of a non-ASCII character
+    /// (never a digit), since a `.`/`,` kept inside is always consumed with the digit after it.
     fn next(&mut self) -> Option<Range<usize>> {
         let bytes = self.text.as_bytes();
         let mut pos = self.pos;
@@ -81,35 +107,38 @@ impl Iterator for Words<'_> {
                 self.pos = pos;
                 return None;
             };
-            if b < 0x80 {
-                if b.is_ascii_alphanumeric() {
-                    break;
+            match CLASS[usize::from(b)] {
+                ASCII_WORD => break,
+                ASCII_OTHER => pos += 1,
+                _ => {
+                    let (alnum, _, n) = self.alnum_at(pos);
+                    if alnum {
+                        break;
+                    }
+                    pos += n;
                 }
-                pos += 1;
-            } else {
-                let (alnum, _, n) = self.alnum_at(pos);
-                if alnum {
-                    break;
-                }
-                pos += n;
             }
         }
         let start = pos;
-        let mut prev_digit = false;
-        while let Some(&b) = bytes.get(pos) {
+        loop {
+            while let Some(&b) = bytes.get(pos)
+                && CLASS[usize::from(b)] == ASCII_WORD
+            {
+                pos += 1;
+            }
+            let Some(&b) = bytes.get(pos) else {
+                self.pos = pos;
+                return Some(start..pos);
+            };
             if b < 0x80 {
-                if b.is_ascii_alphanumeric() {
-                    prev_digit = b.is_ascii_digit();
-                    pos += 1;
-                    continue;
-                }
-                // A `.` or `,` between two ASCII digits stays inside the word.
-                if prev_digit
-                    && matches!(b, b'.' | b',')
+                // A `.` or `,` between two ASCII digits stays inside the word (with the digit
+                // after it).
+                if matches!(b, b'.' | b',')
+                    && pos > start
+                    && bytes[pos - 1].is_ascii_digit()
                     && bytes.get(pos + 1).is_some_and(u8::is_ascii_digit)
                 {
-                    prev_digit = false;
-                    pos += 1;
+                    pos += 2;
                     continue;
                 }
                 self.pos = pos + 1;
@@ -117,16 +146,12 @@ impl Iterator for Words<'_> {
             }
             let (alnum, _, n) = self.alnum_at(pos);
             if alnum {
-                // A non-ASCII character is never an ASCII digit.
-                prev_digit = false;
                 pos += n;
                 continue;
             }
             self.pos = pos + n;
             return Some(start..pos);
         }
-        self.pos = pos;
-        Some(start..pos)
     }
 }
 
