@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use crate::compile::{Compiled, OBJECT_KINDS};
 use crate::ident::{Region, region};
 use crate::normalize::tokenize::words;
-use crate::scan::Hit;
 
 /// Flags in their documented order.
 const FLAG_ORDER: &[&str] = &[
@@ -173,21 +172,18 @@ pub(crate) struct Verdict {
     pub flags: Vec<String>,
 }
 
-/// Scores hits: each rule counts once with its weight (identifier weights capped at 0.2 in
-/// total); score = 1 − e^(−sum); relevant when a sale object was found and score ≥ 0.5.
-pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
-    // Borrowed from the rules until the end: each rule counts once, strings are copied once.
-    let mut counted = vec![false; c.rules.len()];
+/// Scores the rules that hit (`rules`: each once, in the order of their first hit): each counts
+/// with its weight (identifier weights capped at 0.2 in total); score = 1 − e^(−sum); relevant
+/// when a sale object was found and score ≥ 0.5.
+pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
+    // Borrowed from the rules until the end: strings are copied once.
     let (mut sum, mut ids) = (0f32, 0f32);
     let mut has_object = false;
     let mut flags: BTreeSet<&str> = BTreeSet::new();
     let mut categories: BTreeSet<&str> = BTreeSet::new();
     let mut eu: Vec<(u8, &str, Option<&str>)> = Vec::new();
-    for h in hits {
-        let r = &c.rules[h.rule];
-        if std::mem::replace(&mut counted[h.rule], true) {
-            continue;
-        }
+    for &ri in rules {
+        let r = &c.rules[ri];
         let kind = r.spec.kind.as_str();
         if OBJECT_KINDS.contains(&kind) && r.weight > 0.0 {
             has_object = true;
