@@ -29,6 +29,14 @@ pub(super) struct Out {
 }
 
 impl Out {
+    pub const fn new() -> Self {
+        Self {
+            text: String::new(),
+            starts: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+
     pub fn with_capacity(n: usize) -> Self {
         Self {
             text: String::with_capacity(n),
@@ -126,10 +134,7 @@ fn lookup(table: &Table, s: &str) -> Option<(Fold, usize)> {
 /// one of the simple cases the fast path handles (see the module documentation).
 fn fold_of(cp: u32) -> Option<Fold> {
     let c = char::from_u32(cp)?;
-    let mut f = Folder {
-        units: Vec::new(),
-        arena: String::new(),
-    };
+    let mut f = Folder::new();
     f.fold_char(0, c, c.len_utf8());
     let units = &f.units;
     let ascii_letters = || {
@@ -347,13 +352,18 @@ fn emit_space(text: &str, range: std::ops::Range<usize>, out: &mut Out) {
 }
 
 /// Folds `text` into `out`: inert tokens here, every other region by `slow(region, base, out)`.
-pub(super) fn fold(text: &str, out: &mut Out, mut slow: impl FnMut(&str, usize, &mut Out)) {
+/// `aside` is a working buffer (its contents are discarded).
+pub(super) fn fold(
+    text: &str,
+    out: &mut Out,
+    aside: &mut Out,
+    mut slow: impl FnMut(&str, usize, &mut Out),
+) {
     let bytes = text.as_bytes();
     let mut pos = 0;
     // Start of the region waiting for the unit passes (it begins with the whitespace before
     // its first token).
     let mut slow_from: Option<usize> = None;
-    let mut aside = Out::with_capacity(0);
     loop {
         let token_start = bytes[pos..]
             .iter()
@@ -384,9 +394,9 @@ pub(super) fn fold(text: &str, out: &mut Out, mut slow: impl FnMut(&str, usize, 
             Some(s) => {
                 // The region before it must be folded first: the token is tried aside.
                 aside.reset((0, 0));
-                if fold_token(token, token_start, &mut aside) {
+                if fold_token(token, token_start, aside) {
                     slow(&text[s..token_start], s, out);
-                    out.append(&aside);
+                    out.append(aside);
                     slow_from = None;
                 }
             }
