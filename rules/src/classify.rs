@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::compile::{Compiled, OBJECT_KINDS};
 use crate::ident::{Region, region};
-use crate::normalize::tokenize::words;
+use crate::normalize::tokenize::{alphabetic_alphanumeric, words};
 
 /// Flags in their documented order.
 const FLAG_ORDER: &[&str] = &[
@@ -117,7 +117,7 @@ fn letters(sample: &str) -> Letters {
                 cyr += 1;
             }
             '\u{0400}'..='\u{04FF}' => cyr += 1,
-            _ if ch.is_alphabetic() => latin += 1,
+            _ if alphabetic_alphanumeric(ch).0 => latin += 1,
             _ => {}
         }
     }

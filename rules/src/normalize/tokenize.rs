@@ -63,8 +63,31 @@ impl Words<'_> {
             return (b.is_ascii_alphanumeric(), char::from(b), 1);
         }
         let c = self.text[i..].chars().next().unwrap_or('\0');
-        (c.is_alphanumeric(), c, c.len_utf8())
+        (alphabetic_alphanumeric(c).1, c, c.len_utf8())
     }
+}
+
+/// `(c.is_alphabetic(), c.is_alphanumeric())`, with the characters from U+0080 to U+20FF (Latin
+/// with diacritics, Greek, Cyrillic, general punctuation such as `–` and `…`, currency signs such
+/// as `€`) answered from a table built once from those same functions: their Unicode lookup costs tens of instructions a
+/// character, and the language detector asks for every non-ASCII character of every text.
+pub(crate) fn alphabetic_alphanumeric(c: char) -> (bool, bool) {
+    static TWO_BYTE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let cp = c as u32;
+    if !(0x80..0x2100).contains(&cp) {
+        return (c.is_alphabetic(), c.is_alphanumeric());
+    }
+    let table = TWO_BYTE.get_or_init(|| {
+        (0x80..0x2100u32)
+            .map(|cp| {
+                char::from_u32(cp).map_or(0, |c| {
+                    u8::from(c.is_alphabetic()) | (u8::from(c.is_alphanumeric()) << 1)
+                })
+            })
+            .collect()
+    });
+    let t = table.get((cp - 0x80) as usize).copied().unwrap_or(0);
+    (t & 1 != 0, t & 2 != 0)
 }
 
 /// What a byte is to the word walk: an ASCII letter or digit, another ASCII byte, or part of a
@@ -161,7 +184,19 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::words;
+    use super::{alphabetic_alphanumeric, words};
+
+    /// The table answers as the standard library does, for every character.
+    #[test]
+    fn alphabetic_alphanumeric_as_std() {
+        for c in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
+            assert_eq!(
+                alphabetic_alphanumeric(c),
+                (c.is_alphabetic(), c.is_alphanumeric()),
+                "{c:?}"
+            );
+        }
+    }
 
     /// The word walk as it was before the ASCII fast path, character by character.
     fn reference(text: &str) -> Vec<Range<usize>> {
