@@ -67,27 +67,63 @@ impl Words<'_> {
     }
 }
 
-/// `(c.is_alphabetic(), c.is_alphanumeric())`, with the characters from U+0080 to U+20FF (Latin
-/// with diacritics, Greek, Cyrillic, general punctuation such as `–` and `…`, currency signs such
-/// as `€`) answered from a table built once from those same functions: their Unicode lookup costs tens of instructions a
-/// character, and the language detector asks for every non-ASCII character of every text.
-pub(crate) fn alphabetic_alphanumeric(c: char) -> (bool, bool) {
-    static TWO_BYTE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+/// Flags of a character in [`table_flags`].
+const ALPHABETIC: u8 = 1;
+const ALPHANUMERIC: u8 = 2;
+/// A character for which `regex_syntax::try_is_word_character` answers `Ok(false)`.
+const NOT_WORD: u8 = 4;
+
+/// Characters [`table_flags`] knows: Latin with diacritics, Greek, Cyrillic, general punctuation
+/// such as `–` and `…`, currency signs such as `€`.
+const TABLE: std::ops::Range<u32> = 0x80..0x2100;
+
+/// The flags of `c` if it lies in [`TABLE`], from a table built once from the standard library's
+/// and `regex_syntax`'s own functions: their Unicode lookups cost tens of instructions a
+/// character, and the language detector and the word-boundary check ask for every non-ASCII
+/// character of every text.
+fn table_flags(c: char) -> Option<u8> {
+    static FLAGS: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
     let cp = c as u32;
-    if !(0x80..0x2100).contains(&cp) {
-        return (c.is_alphabetic(), c.is_alphanumeric());
+    if !TABLE.contains(&cp) {
+        return None;
     }
-    let table = TWO_BYTE.get_or_init(|| {
-        (0x80..0x2100u32)
+    let flags = FLAGS.get_or_init(|| {
+        TABLE
             .map(|cp| {
                 char::from_u32(cp).map_or(0, |c| {
-                    u8::from(c.is_alphabetic()) | (u8::from(c.is_alphanumeric()) << 1)
+                    let mut f = 0;
+                    if c.is_alphabetic() {
+                        f |= ALPHABETIC;
+                    }
+                    if c.is_alphanumeric() {
+                        f |= ALPHANUMERIC;
+                    }
+                    if matches!(regex_syntax::try_is_word_character(c), Ok(false)) {
+                        f |= NOT_WORD;
+                    }
+                    f
                 })
             })
             .collect()
     });
-    let t = table.get((cp - 0x80) as usize).copied().unwrap_or(0);
-    (t & 1 != 0, t & 2 != 0)
+    flags.get((cp - TABLE.start) as usize).copied()
+}
+
+/// `(c.is_alphabetic(), c.is_alphanumeric())`, from the table where it has `c`.
+pub(crate) fn alphabetic_alphanumeric(c: char) -> (bool, bool) {
+    match table_flags(c) {
+        Some(f) => (f & ALPHABETIC != 0, f & ALPHANUMERIC != 0),
+        None => (c.is_alphabetic(), c.is_alphanumeric()),
+    }
+}
+
+/// `matches!(regex_syntax::try_is_word_character(c), Ok(false))`, from the table where it has
+/// `c`: a character Unicode `\w` surely does not match.
+pub(crate) fn surely_not_word(c: char) -> bool {
+    match table_flags(c) {
+        Some(f) => f & NOT_WORD != 0,
+        None => matches!(regex_syntax::try_is_word_character(c), Ok(false)),
+    }
 }
 
 /// What a byte is to the word walk: an ASCII letter or digit, another ASCII byte, or part of a
@@ -184,15 +220,20 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::{alphabetic_alphanumeric, words};
+    use super::{alphabetic_alphanumeric, surely_not_word, words};
 
-    /// The table answers as the standard library does, for every character.
+    /// The table answers as the standard library and `regex_syntax` do, for every character.
     #[test]
-    fn alphabetic_alphanumeric_as_std() {
+    fn table_as_std() {
         for c in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
             assert_eq!(
                 alphabetic_alphanumeric(c),
                 (c.is_alphabetic(), c.is_alphanumeric()),
+                "{c:?}"
+            );
+            assert_eq!(
+                surely_not_word(c),
+                matches!(regex_syntax::try_is_word_character(c), Ok(false)),
                 "{c:?}"
             );
         }
