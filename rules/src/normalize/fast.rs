@@ -169,6 +169,33 @@ fn is_space(b: u8) -> bool {
     b <= b' ' || b == 0x7F
 }
 
+/// The first byte at or after `from` that [`is_space`], or the end: eight bytes at a time.
+///
+/// In a word of eight bytes, a byte below 0x21 borrows when 0x21 is subtracted from it, setting
+/// its high bit (bytes of 0x80 and more are masked out by `!w`: they are not spaces), and a
+/// 0x7F byte becomes zero when XORed with 0x7F, then borrows likewise. A borrow can only set
+/// bits above the first such byte, so the lowest set bit marks the first space.
+fn next_space(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8)
+        && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
+    {
+        let w = u64::from_le_bytes(chunk);
+        let del = w ^ (0x7F * ONES);
+        let found = (w.wrapping_sub(0x21 * ONES) & !w | del.wrapping_sub(ONES) & !del) & HIGH;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|&b| is_space(b))
+        .map_or(bytes.len(), |k| i + k)
+}
+
 /// The word (maximal run of letters and digits) being read in a token.
 #[derive(Default)]
 struct Word {
@@ -376,10 +403,7 @@ pub(super) fn fold(
             }
             return;
         }
-        let token_end = bytes[token_start..]
-            .iter()
-            .position(|&b| is_space(b))
-            .map_or(bytes.len(), |k| token_start + k);
+        let token_end = next_space(bytes, token_start);
         let token = &text[token_start..token_end];
         match slow_from {
             None => {
@@ -402,5 +426,33 @@ pub(super) fn fold(
             }
         }
         pos = token_end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{is_space, next_space};
+
+    proptest! {
+        /// The eight-byte scan finds the same first space as a byte-by-byte one, from any start
+        /// (spaces, DEL and control bytes among ASCII and UTF-8 bytes).
+        #[test]
+        fn next_space_as_a_byte_scan(
+            bytes in proptest::collection::vec(
+                prop_oneof![Just(b' '), Just(0x7F), Just(0), Just(0x20), Just(0x21), Just(0x7E),
+                    Just(0x80), Just(0xA0), Just(0xA1), Just(0xFF), any::<u8>()],
+                0..40,
+            ),
+            from in 0usize..40,
+        ) {
+            let from = from.min(bytes.len());
+            let reference = bytes[from..]
+                .iter()
+                .position(|&b| is_space(b))
+                .map_or(bytes.len(), |k| from + k);
+            prop_assert_eq!(next_space(&bytes, from), reference);
+        }
     }
 }
