@@ -14,6 +14,9 @@
 //! unit passes together with the whitespace on both sides of it (and with the non-inert tokens
 //! next to it), so every whitespace run is collapsed whole by one side, and a region's first
 //! and last units see whitespace or the text's edge beyond them, exactly as in the whole text.
+//! After inert tokens only, a token may also begin with a word of one character (`и`, `e`, the
+//! `1` of `1.200`) or hold separators alone (`/`, `·`): see `Token` for why no chain can reach
+//! them there.
 //! `tests::fast_path_equals_the_unit_passes` checks the claim on generated ad-like text.
 
 use std::sync::OnceLock;
@@ -224,31 +227,96 @@ impl Word {
     }
 }
 
+/// What the words of a token seen so far allow.
+///
+/// A word must be plain (see [`Word::plain`]), with one exception when every token before this
+/// one was inert (`after_inert`): the token's first word may be a single character (`и`, `e`,
+/// the `1` of `1.200`) when a plain word or a stop punctuation mark follows it in the token.
+/// Such a character is a lone unit for the separator pass, but no chain of single letters can
+/// hold it with another: a chain links lone units across separators only, and the nearest
+/// unit before it that is not a separator lies in an inert token before (with no lone unit:
+/// every word in it has two characters or more, and its last such unit is a word character of
+/// a plain word or a stop mark, never a lone unit, whatever the tokens before it) or does not
+/// exist; the nearest one after it is the plain word (not lone) or the stop mark (a chain
+/// cannot cross it). A chain of one changes nothing. For the same reason, after inert tokens,
+/// a token of separators alone (`/`, `·`, `|`) is inert: no chain can reach it from before, and
+/// it holds no word of its own; the tokens after it see the whitespace between as before.
+struct Token {
+    after_inert: bool,
+    /// Plain words so far.
+    words: usize,
+    /// A punctuation mark that is not a letter separator was seen: a chain of single letters
+    /// cannot cross it, so a token of punctuation alone is inert when it holds one.
+    stop: bool,
+    /// The first word was a single character ...
+    lead_single: bool,
+    /// ... not yet followed by a plain word or a stop mark.
+    need_follow: bool,
+}
+
+impl Token {
+    fn new(after_inert: bool) -> Self {
+        Self {
+            after_inert,
+            words: 0,
+            stop: false,
+            lead_single: false,
+            need_follow: false,
+        }
+    }
+
+    /// A word ends (if `started`): false when it may not stand here.
+    #[inline(always)]
+    fn end_word(&mut self, started: bool, plain: bool, units: usize) -> bool {
+        if !started {
+            return true;
+        }
+        if plain {
+            self.words += 1;
+            self.need_follow = false;
+            return true;
+        }
+        if self.after_inert && units == 1 && self.words == 0 && !self.lead_single {
+            self.lead_single = true;
+            self.need_follow = true;
+            return true;
+        }
+        false
+    }
+
+    /// A punctuation mark, after the word before it has ended.
+    #[inline(always)]
+    fn punct(&mut self, is_stop: bool) {
+        if is_stop {
+            self.stop = true;
+            self.need_follow = false;
+        }
+    }
+
+    /// At the token's end (its last word ended): is the token inert?
+    fn inert(&self) -> bool {
+        !self.need_follow && (self.words > 0 || self.stop || self.after_inert)
+    }
+}
+
 /// Folds `token` (at original offset `base`) straight into `out` when no word-level pass can
 /// change it (see the module documentation) and returns true; returns false otherwise, with
-/// part of the token already written: the caller resets `out`.
-fn fold_token(token: &str, base: usize, out: &mut Out) -> bool {
+/// part of the token already written: the caller resets `out`. `after_inert`: every token
+/// before this one was inert (see [`Token`]).
+fn fold_token(token: &str, base: usize, out: &mut Out, after_inert: bool) -> bool {
     if token.is_ascii() && base + token.len() < u32::MAX as usize {
-        return fold_ascii_token(token, base, out);
+        return fold_ascii_token(token, base, out, after_inert);
     }
     let bytes = token.as_bytes();
     let table = table();
     out.reserve(2 * token.len());
     let mut word = Word::default();
-    let mut words = 0usize;
-    // A punctuation mark that is not a letter separator: a chain of single letters cannot
-    // cross it, so a token of punctuation alone is inert when it holds one.
-    let mut stop = false;
-    // End of a word: is it plain?
-    let mut end_word = |word: &mut Word| {
-        if word.started() {
-            if !word.plain() {
-                return false;
-            }
-            words += 1;
-        }
+    let mut state = Token::new(after_inert);
+    // End of a word: may it stand here?
+    let end_word = |word: &mut Word, state: &mut Token| {
+        let ok = state.end_word(word.started(), word.plain(), word.units);
         *word = Word::default();
-        true
+        ok
     };
     let Out { text, starts, ends } = out;
     let mut i = 0;
@@ -267,10 +335,10 @@ fn fold_token(token: &str, base: usize, out: &mut Out) -> bool {
                 }
                 b'@' | b'$' => return false,
                 _ => {
-                    stop |= !super::chars::is_letter_separator(char::from(b));
-                    if !end_word(&mut word) {
+                    if !end_word(&mut word, &mut state) {
                         return false;
                     }
+                    state.punct(!super::chars::is_letter_separator(char::from(b)));
                 }
             }
             let at = super::off(base + i);
@@ -291,15 +359,16 @@ fn fold_token(token: &str, base: usize, out: &mut Out) -> bool {
         }
         i += len;
         if f.kind == Kind::Punct {
-            // The unit passes test the folded character (`․` folds to a separating `.`).
-            stop |= !f
-                .out
-                .chars()
-                .next()
-                .is_some_and(super::chars::is_letter_separator);
-            if !end_word(&mut word) {
+            if !end_word(&mut word, &mut state) {
                 return false;
             }
+            // The unit passes test the folded character (`․` folds to a separating `.`).
+            state.punct(
+                !f.out
+                    .chars()
+                    .next()
+                    .is_some_and(super::chars::is_letter_separator),
+            );
         } else {
             word.latin |= f.kind == Kind::Latin;
             word.cyrillic |= f.kind == Kind::Cyrillic;
@@ -307,20 +376,18 @@ fn fold_token(token: &str, base: usize, out: &mut Out) -> bool {
             word.letters += f.out.len();
         }
     }
-    end_word(&mut word) && (words > 0 || stop)
+    end_word(&mut word, &mut state) && state.inert()
 }
 
 /// [`fold_token`] for a token of ASCII bytes at an offset where every offset fits in a `u32`
 /// (the common case): decided first by counting in registers, then written in bulk (the
 /// lower-cased bytes, each mapping onto its own byte of the original), the same output as the
 /// general loop's three pushes per byte. Nothing is written when it returns false.
-fn fold_ascii_token(token: &str, base: usize, out: &mut Out) -> bool {
+fn fold_ascii_token(token: &str, base: usize, out: &mut Out, after_inert: bool) -> bool {
     // The word being read (as `Word`: for ASCII, a word is Latin when it has letters and has
-    // started when it has units), the plain words before it, and whether a punctuation mark
-    // that is not a letter separator was seen.
+    // started when it has units), and the token so far.
     let (mut units, mut letters, mut digits) = (0usize, 0usize, false);
-    let mut words = 0usize;
-    let mut stop = false;
+    let mut state = Token::new(after_inert);
     let plain =
         |units: usize, letters: usize, digits: bool| units >= 2 && !(digits && letters >= 3);
     for &b in token.as_bytes() {
@@ -335,24 +402,15 @@ fn fold_ascii_token(token: &str, base: usize, out: &mut Out) -> bool {
             }
             b'@' | b'$' => return false,
             _ => {
-                stop |= !super::chars::is_letter_separator(char::from(b));
-                if units > 0 {
-                    if !plain(units, letters, digits) {
-                        return false;
-                    }
-                    words += 1;
+                if !state.end_word(units > 0, plain(units, letters, digits), units) {
+                    return false;
                 }
+                state.punct(!super::chars::is_letter_separator(char::from(b)));
                 (units, letters, digits) = (0, 0, false);
             }
         }
     }
-    if units > 0 {
-        if !plain(units, letters, digits) {
-            return false;
-        }
-        words += 1;
-    }
-    if words == 0 && !stop {
+    if !state.end_word(units > 0, plain(units, letters, digits), units) || !state.inert() {
         return false;
     }
     let (at, n) = (super::off(base), super::off(token.len()));
@@ -410,7 +468,7 @@ pub(super) fn fold(
                 // Most tokens follow an inert one: fold it straight away, undone if not inert.
                 let mark = out.mark();
                 emit_space(text, pos..token_start, out);
-                if !fold_token(token, token_start, out) {
+                if !fold_token(token, token_start, out, true) {
                     out.reset(mark);
                     slow_from = Some(pos);
                 }
@@ -418,7 +476,7 @@ pub(super) fn fold(
             Some(s) => {
                 // The region before it must be folded first: the token is tried aside.
                 aside.reset((0, 0));
-                if fold_token(token, token_start, aside) {
+                if fold_token(token, token_start, aside, false) {
                     slow(&text[s..token_start], s, out);
                     out.append(aside);
                     slow_from = None;
