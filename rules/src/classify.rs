@@ -1,8 +1,6 @@
 //! Document-level judgement from rule hits: language, relevance score, categories, flags,
 //! EU Firearms Directive category with its reason.
 
-use std::collections::BTreeSet;
-
 use crate::compile::{Compiled, OBJECT_KINDS};
 use crate::ident::{Region, region};
 use crate::normalize::tokenize::{alphabetic_alphanumeric, words};
@@ -179,8 +177,10 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
     // Borrowed from the rules until the end: strings are copied once.
     let (mut sum, mut ids) = (0f32, 0f32);
     let mut has_object = false;
-    let mut flags: BTreeSet<&str> = BTreeSet::new();
-    let mut categories: BTreeSet<&str> = BTreeSet::new();
+    // Sorted and deduplicated once at the end (a document has a handful: cheaper than a
+    // `BTreeSet`'s node allocations, same order).
+    let mut flags: Vec<&str> = Vec::new();
+    let mut categories: Vec<&str> = Vec::new();
     let mut eu: Vec<(u8, &str, Option<&str>)> = Vec::new();
     for &ri in rules {
         let r = &c.rules[ri];
@@ -221,6 +221,8 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
     let score = if raw <= 0.0 { 0.0 } else { 1.0 - (-raw).exp() };
     let score = (score * 1000.0).round() / 1000.0;
     let relevant = has_object && score >= RELEVANT_AT;
+    flags.sort_unstable();
+    flags.dedup();
     let flags: Vec<String> = {
         let mut f: Vec<String> = flags.into_iter().map(str::to_owned).collect();
         f.sort_by_key(|x| FLAG_ORDER.iter().position(|o| o == x).unwrap_or(usize::MAX));
@@ -234,8 +236,8 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
             ..Verdict::default()
         };
     }
-    if flags.iter().any(|f| f == "converted") && categories.contains("alarm_weapon") {
-        categories.insert("firearm/pistol");
+    if flags.iter().any(|f| f == "converted") && categories.contains(&"alarm_weapon") {
+        categories.push("firearm/pistol");
     }
     eu.sort_by_key(|e| e.0);
     let (mut eu_category, mut eu_reason) = match eu.first() {
@@ -260,7 +262,11 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
     Verdict {
         relevant,
         score,
-        categories: categories.into_iter().map(str::to_owned).collect(),
+        categories: {
+            categories.sort_unstable();
+            categories.dedup();
+            categories.into_iter().map(str::to_owned).collect()
+        },
         eu_category,
         eu_reason,
         flags,
