@@ -1,12 +1,9 @@
 //! Document-level judgement from rule hits: language, relevance score, categories, flags,
 //! EU Firearms Directive category with its reason.
 
-use std::collections::BTreeSet;
-
 use crate::compile::{Compiled, OBJECT_KINDS};
 use crate::ident::{Region, region};
-use crate::normalize::tokenize::words;
-use crate::scan::Hit;
+use crate::normalize::tokenize::{alphabetic_alphanumeric, words};
 
 /// Flags in their documented order.
 const FLAG_ORDER: &[&str] = &[
@@ -25,33 +22,12 @@ pub(crate) const RELEVANT_AT: f32 = 0.5;
 /// Detects the language from marker words (pack `[languages]`) and the script.
 pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Option<String> {
     let sample = &original[..floor(original, 64 * 1024)];
-    let (mut cyr, mut latin) = (0usize, 0usize);
-    let (mut mk_letters, mut sr_letters) = (0usize, 0usize);
-    let bytes = sample.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            latin += usize::from(b.is_ascii_alphabetic());
-            i += 1;
-            continue;
-        }
-        let ch = sample[i..].chars().next().unwrap_or('\0');
-        i += ch.len_utf8();
-        match ch {
-            'ѓ' | 'ќ' | 'ѕ' | 'Ѓ' | 'Ќ' | 'Ѕ' => {
-                mk_letters += 1;
-                cyr += 1;
-            }
-            'ђ' | 'ћ' | 'Ђ' | 'Ћ' => {
-                sr_letters += 1;
-                cyr += 1;
-            }
-            '\u{0400}'..='\u{04FF}' => cyr += 1,
-            _ if ch.is_alphabetic() => latin += 1,
-            _ => {}
-        }
-    }
+    let Letters {
+        cyr,
+        latin,
+        mk: mk_letters,
+        sr: sr_letters,
+    } = letters(sample);
     let cyrillic = cyr > latin;
     let fsample = &folded[..floor(folded, 64 * 1024)];
     // Marker words per language, one lookup per word (same counts as testing every set).
@@ -80,6 +56,84 @@ pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Opt
         }
     }
     best.map(|(_, l)| l.to_owned())
+}
+
+/// Letters of a text by script: Cyrillic (with the Macedonian-only and Serbian-only ones apart)
+/// and the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Letters {
+    cyr: usize,
+    latin: usize,
+    mk: usize,
+    sr: usize,
+}
+
+/// Counts the letters of `sample` by script (see [`Letters`]).
+fn letters(sample: &str) -> Letters {
+    let (mut cyr, mut latin) = (0usize, 0usize);
+    let (mut mk, mut sr) = (0usize, 0usize);
+    let bytes = sample.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            // Eight ASCII bytes at a time when they are: their letters counted in one word.
+            if let Some(chunk) = bytes.get(i..i + 8)
+                && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
+            {
+                let w = u64::from_le_bytes(chunk);
+                if w & HIGH == 0 {
+                    latin += ascii_letters(w);
+                    i += 8;
+                    continue;
+                }
+            }
+            latin += usize::from(b.is_ascii_alphabetic());
+            i += 1;
+            continue;
+        }
+        // Two-byte characters (Latin with diacritics, Cyrillic) decoded in place: in a `str` a
+        // lead byte C2..DF is followed by one continuation byte.
+        let ch = match (b, bytes.get(i + 1)) {
+            (0xC2..=0xDF, Some(&b1)) => {
+                i += 2;
+                char::from_u32((u32::from(b & 0x1F) << 6) | u32::from(b1 & 0x3F)).unwrap_or('\0')
+            }
+            _ => {
+                let ch = sample[i..].chars().next().unwrap_or('\0');
+                i += ch.len_utf8().max(1);
+                ch
+            }
+        };
+        match ch {
+            'ѓ' | 'ќ' | 'ѕ' | 'Ѓ' | 'Ќ' | 'Ѕ' => {
+                mk += 1;
+                cyr += 1;
+            }
+            'ђ' | 'ћ' | 'Ђ' | 'Ћ' => {
+                sr += 1;
+                cyr += 1;
+            }
+            '\u{0400}'..='\u{04FF}' => cyr += 1,
+            _ if alphabetic_alphanumeric(ch).0 => latin += 1,
+            _ => {}
+        }
+    }
+    Letters { cyr, latin, mk, sr }
+}
+
+/// The high bit of each byte of a `u64`.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The ASCII letters among the eight bytes of `w`, all ASCII: lower-cased by setting bit 5
+/// (other bytes stay out of `a..=z`), then a byte is a letter when adding 0x1F carries it into
+/// the high bit (≥ `a`) and adding 0x05 does not (≤ `z`); no byte overflows into the next one,
+/// as each is at most 0x7F.
+fn ascii_letters(w: u64) -> usize {
+    let l = w | 0x2020_2020_2020_2020;
+    let ge_a = l + 0x1F1F_1F1F_1F1F_1F1F;
+    let gt_z = l + 0x0505_0505_0505_0505;
+    (ge_a & !gt_z & HIGH).count_ones() as usize
 }
 
 fn floor(t: &str, mut i: usize) -> usize {
@@ -116,21 +170,20 @@ pub(crate) struct Verdict {
     pub flags: Vec<String>,
 }
 
-/// Scores hits: each rule counts once with its weight (identifier weights capped at 0.2 in
-/// total); score = 1 − e^(−sum); relevant when a sale object was found and score ≥ 0.5.
-pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
-    // Borrowed from the rules until the end: each rule counts once, strings are copied once.
-    let mut counted = vec![false; c.rules.len()];
+/// Scores the rules that hit (`rules`: each once, in the order of their first hit): each counts
+/// with its weight (identifier weights capped at 0.2 in total); score = 1 − e^(−sum); relevant
+/// when a sale object was found and score ≥ 0.5.
+pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
+    // Borrowed from the rules until the end: strings are copied once.
     let (mut sum, mut ids) = (0f32, 0f32);
     let mut has_object = false;
-    let mut flags: BTreeSet<&str> = BTreeSet::new();
-    let mut categories: BTreeSet<&str> = BTreeSet::new();
+    // Sorted and deduplicated once at the end (a document has a handful: cheaper than a
+    // `BTreeSet`'s node allocations, same order).
+    let mut flags: Vec<&str> = Vec::new();
+    let mut categories: Vec<&str> = Vec::new();
     let mut eu: Vec<(u8, &str, Option<&str>)> = Vec::new();
-    for h in hits {
-        let r = &c.rules[h.rule];
-        if std::mem::replace(&mut counted[h.rule], true) {
-            continue;
-        }
+    for &ri in rules {
+        let r = &c.rules[ri];
         let kind = r.spec.kind.as_str();
         if OBJECT_KINDS.contains(&kind) && r.weight > 0.0 {
             has_object = true;
@@ -168,6 +221,8 @@ pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
     let score = if raw <= 0.0 { 0.0 } else { 1.0 - (-raw).exp() };
     let score = (score * 1000.0).round() / 1000.0;
     let relevant = has_object && score >= RELEVANT_AT;
+    flags.sort_unstable();
+    flags.dedup();
     let flags: Vec<String> = {
         let mut f: Vec<String> = flags.into_iter().map(str::to_owned).collect();
         f.sort_by_key(|x| FLAG_ORDER.iter().position(|o| o == x).unwrap_or(usize::MAX));
@@ -181,8 +236,8 @@ pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
             ..Verdict::default()
         };
     }
-    if flags.iter().any(|f| f == "converted") && categories.contains("alarm_weapon") {
-        categories.insert("firearm/pistol");
+    if flags.iter().any(|f| f == "converted") && categories.contains(&"alarm_weapon") {
+        categories.push("firearm/pistol");
     }
     eu.sort_by_key(|e| e.0);
     let (mut eu_category, mut eu_reason) = match eu.first() {
@@ -207,9 +262,66 @@ pub(crate) fn judge(c: &Compiled, hits: &[Hit]) -> Verdict {
     Verdict {
         relevant,
         score,
-        categories: categories.into_iter().map(str::to_owned).collect(),
+        categories: {
+            categories.sort_unstable();
+            categories.dedup();
+            categories.into_iter().map(str::to_owned).collect()
+        },
         eu_category,
         eu_reason,
         flags,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{Letters, ascii_letters, letters};
+
+    /// The letter count as it was, character by character.
+    fn reference(sample: &str) -> Letters {
+        let mut l = Letters {
+            cyr: 0,
+            latin: 0,
+            mk: 0,
+            sr: 0,
+        };
+        for ch in sample.chars() {
+            match ch {
+                'ѓ' | 'ќ' | 'ѕ' | 'Ѓ' | 'Ќ' | 'Ѕ' => {
+                    l.mk += 1;
+                    l.cyr += 1;
+                }
+                'ђ' | 'ћ' | 'Ђ' | 'Ћ' => {
+                    l.sr += 1;
+                    l.cyr += 1;
+                }
+                '\u{0400}'..='\u{04FF}' => l.cyr += 1,
+                _ if ch.is_alphabetic() => l.latin += 1,
+                _ => {}
+            }
+        }
+        l
+    }
+
+    proptest! {
+        /// The eight-byte letter count agrees with counting byte by byte.
+        #[test]
+        fn ascii_letters_counts_as_bytes(bytes in proptest::array::uniform8(0u8..0x80)) {
+            let w = u64::from_le_bytes(bytes);
+            prop_assert_eq!(ascii_letters(w), bytes.iter().filter(|b| b.is_ascii_alphabetic()).count());
+        }
+
+        /// The count by eight-byte words and in-place decoding agrees with the character walk.
+        #[test]
+        fn letters_as_the_reference(s in "[a-zA-Z0-9 .,@\\[`{~\\x7f\\n\\u{0}ёђѓѕќћЀ-ӿčšžëçß€–…ԀΑ🔫\\u{301}]{0,60}") {
+            prop_assert_eq!(letters(&s), reference(&s));
+        }
+
+        #[test]
+        fn letters_as_the_reference_on_any_text(s in "\\PC{0,60}") {
+            prop_assert_eq!(letters(&s), reference(&s));
+        }
     }
 }

@@ -14,6 +14,9 @@
 //! unit passes together with the whitespace on both sides of it (and with the non-inert tokens
 //! next to it), so every whitespace run is collapsed whole by one side, and a region's first
 //! and last units see whitespace or the text's edge beyond them, exactly as in the whole text.
+//! After inert tokens only, a token may also begin with a word of one character (`и`, `e`, the
+//! `1` of `1.200`) or hold separators alone (`/`, `·`): see `Token` for why no chain can reach
+//! them there.
 //! `tests::fast_path_equals_the_unit_passes` checks the claim on generated ad-like text.
 
 use std::sync::OnceLock;
@@ -29,6 +32,14 @@ pub(super) struct Out {
 }
 
 impl Out {
+    pub const fn new() -> Self {
+        Self {
+            text: String::new(),
+            starts: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+
     pub fn with_capacity(n: usize) -> Self {
         Self {
             text: String::with_capacity(n),
@@ -126,10 +137,7 @@ fn lookup(table: &Table, s: &str) -> Option<(Fold, usize)> {
 /// one of the simple cases the fast path handles (see the module documentation).
 fn fold_of(cp: u32) -> Option<Fold> {
     let c = char::from_u32(cp)?;
-    let mut f = Folder {
-        units: Vec::new(),
-        arena: String::new(),
-    };
+    let mut f = Folder::new();
     f.fold_char(0, c, c.len_utf8());
     let units = &f.units;
     let ascii_letters = || {
@@ -164,6 +172,33 @@ fn is_space(b: u8) -> bool {
     b <= b' ' || b == 0x7F
 }
 
+/// The first byte at or after `from` that [`is_space`], or the end: eight bytes at a time.
+///
+/// In a word of eight bytes, a byte below 0x21 borrows when 0x21 is subtracted from it, setting
+/// its high bit (bytes of 0x80 and more are masked out by `!w`: they are not spaces), and a
+/// 0x7F byte becomes zero when XORed with 0x7F, then borrows likewise. A borrow can only set
+/// bits above the first such byte, so the lowest set bit marks the first space.
+fn next_space(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8)
+        && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
+    {
+        let w = u64::from_le_bytes(chunk);
+        let del = w ^ (0x7F * ONES);
+        let found = (w.wrapping_sub(0x21 * ONES) & !w | del.wrapping_sub(ONES) & !del) & HIGH;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|&b| is_space(b))
+        .map_or(bytes.len(), |k| i + k)
+}
+
 /// The word (maximal run of letters and digits) being read in a token.
 #[derive(Default)]
 struct Word {
@@ -192,28 +227,96 @@ impl Word {
     }
 }
 
+/// What the words of a token seen so far allow.
+///
+/// A word must be plain (see [`Word::plain`]), with one exception when every token before this
+/// one was inert (`after_inert`): the token's first word may be a single character (`и`, `e`,
+/// the `1` of `1.200`) when a plain word or a stop punctuation mark follows it in the token.
+/// Such a character is a lone unit for the separator pass, but no chain of single letters can
+/// hold it with another: a chain links lone units across separators only, and the nearest
+/// unit before it that is not a separator lies in an inert token before (with no lone unit:
+/// every word in it has two characters or more, and its last such unit is a word character of
+/// a plain word or a stop mark, never a lone unit, whatever the tokens before it) or does not
+/// exist; the nearest one after it is the plain word (not lone) or the stop mark (a chain
+/// cannot cross it). A chain of one changes nothing. For the same reason, after inert tokens,
+/// a token of separators alone (`/`, `·`, `|`) is inert: no chain can reach it from before, and
+/// it holds no word of its own; the tokens after it see the whitespace between as before.
+struct Token {
+    after_inert: bool,
+    /// Plain words so far.
+    words: usize,
+    /// A punctuation mark that is not a letter separator was seen: a chain of single letters
+    /// cannot cross it, so a token of punctuation alone is inert when it holds one.
+    stop: bool,
+    /// The first word was a single character ...
+    lead_single: bool,
+    /// ... not yet followed by a plain word or a stop mark.
+    need_follow: bool,
+}
+
+impl Token {
+    fn new(after_inert: bool) -> Self {
+        Self {
+            after_inert,
+            words: 0,
+            stop: false,
+            lead_single: false,
+            need_follow: false,
+        }
+    }
+
+    /// A word ends (if `started`): false when it may not stand here.
+    #[inline(always)]
+    fn end_word(&mut self, started: bool, plain: bool, units: usize) -> bool {
+        if !started {
+            return true;
+        }
+        if plain {
+            self.words += 1;
+            self.need_follow = false;
+            return true;
+        }
+        if self.after_inert && units == 1 && self.words == 0 && !self.lead_single {
+            self.lead_single = true;
+            self.need_follow = true;
+            return true;
+        }
+        false
+    }
+
+    /// A punctuation mark, after the word before it has ended.
+    #[inline(always)]
+    fn punct(&mut self, is_stop: bool) {
+        if is_stop {
+            self.stop = true;
+            self.need_follow = false;
+        }
+    }
+
+    /// At the token's end (its last word ended): is the token inert?
+    fn inert(&self) -> bool {
+        !self.need_follow && (self.words > 0 || self.stop || self.after_inert)
+    }
+}
+
 /// Folds `token` (at original offset `base`) straight into `out` when no word-level pass can
 /// change it (see the module documentation) and returns true; returns false otherwise, with
-/// part of the token already written: the caller resets `out`.
-fn fold_token(token: &str, base: usize, out: &mut Out) -> bool {
+/// part of the token already written: the caller resets `out`. `after_inert`: every token
+/// before this one was inert (see [`Token`]).
+fn fold_token(token: &str, base: usize, out: &mut Out, after_inert: bool) -> bool {
+    if token.is_ascii() && base + token.len() < u32::MAX as usize {
+        return fold_ascii_token(token, base, out, after_inert);
+    }
     let bytes = token.as_bytes();
     let table = table();
     out.reserve(2 * token.len());
     let mut word = Word::default();
-    let mut words = 0usize;
-    // A punctuation mark that is not a letter separator: a chain of single letters cannot
-    // cross it, so a token of punctuation alone is inert when it holds one.
-    let mut stop = false;
-    // End of a word: is it plain?
-    let mut end_word = |word: &mut Word| {
-        if word.started() {
-            if !word.plain() {
-                return false;
-            }
-            words += 1;
-        }
+    let mut state = Token::new(after_inert);
+    // End of a word: may it stand here?
+    let end_word = |word: &mut Word, state: &mut Token| {
+        let ok = state.end_word(word.started(), word.plain(), word.units);
         *word = Word::default();
-        true
+        ok
     };
     let Out { text, starts, ends } = out;
     let mut i = 0;
@@ -232,10 +335,10 @@ fn fold_token(token: &str, base: usize, out: &mut Out) -> bool {
                 }
                 b'@' | b'$' => return false,
                 _ => {
-                    stop |= !super::chars::is_letter_separator(char::from(b));
-                    if !end_word(&mut word) {
+                    if !end_word(&mut word, &mut state) {
                         return false;
                     }
+                    state.punct(!super::chars::is_letter_separator(char::from(b)));
                 }
             }
             let at = super::off(base + i);
@@ -256,15 +359,16 @@ fn fold_token(token: &str, base: usize, out: &mut Out) -> bool {
         }
         i += len;
         if f.kind == Kind::Punct {
-            // The unit passes test the folded character (`․` folds to a separating `.`).
-            stop |= !f
-                .out
-                .chars()
-                .next()
-                .is_some_and(super::chars::is_letter_separator);
-            if !end_word(&mut word) {
+            if !end_word(&mut word, &mut state) {
                 return false;
             }
+            // The unit passes test the folded character (`․` folds to a separating `.`).
+            state.punct(
+                !f.out
+                    .chars()
+                    .next()
+                    .is_some_and(super::chars::is_letter_separator),
+            );
         } else {
             word.latin |= f.kind == Kind::Latin;
             word.cyrillic |= f.kind == Kind::Cyrillic;
@@ -272,7 +376,50 @@ fn fold_token(token: &str, base: usize, out: &mut Out) -> bool {
             word.letters += f.out.len();
         }
     }
-    end_word(&mut word) && (words > 0 || stop)
+    end_word(&mut word, &mut state) && state.inert()
+}
+
+/// [`fold_token`] for a token of ASCII bytes at an offset where every offset fits in a `u32`
+/// (the common case): decided first by counting in registers, then written in bulk (the
+/// lower-cased bytes, each mapping onto its own byte of the original), the same output as the
+/// general loop's three pushes per byte. Nothing is written when it returns false.
+fn fold_ascii_token(token: &str, base: usize, out: &mut Out, after_inert: bool) -> bool {
+    // The word being read (as `Word`: for ASCII, a word is Latin when it has letters and has
+    // started when it has units), and the token so far.
+    let (mut units, mut letters, mut digits) = (0usize, 0usize, false);
+    let mut state = Token::new(after_inert);
+    let plain =
+        |units: usize, letters: usize, digits: bool| units >= 2 && !(digits && letters >= 3);
+    for &b in token.as_bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' => {
+                units += 1;
+                letters += 1;
+            }
+            b'0'..=b'9' => {
+                units += 1;
+                digits = true;
+            }
+            b'@' | b'$' => return false,
+            _ => {
+                if !state.end_word(units > 0, plain(units, letters, digits), units) {
+                    return false;
+                }
+                state.punct(!super::chars::is_letter_separator(char::from(b)));
+                (units, letters, digits) = (0, 0, false);
+            }
+        }
+    }
+    if !state.end_word(units > 0, plain(units, letters, digits), units) || !state.inert() {
+        return false;
+    }
+    let (at, n) = (super::off(base), super::off(token.len()));
+    let len = out.text.len();
+    out.text.push_str(token);
+    out.text[len..].make_ascii_lowercase();
+    out.starts.extend(at..at + n);
+    out.ends.extend(at + 1..=at + n);
+    true
 }
 
 /// A whitespace run (`range` of the original) collapsed to one space, or one newline when it
@@ -290,13 +437,18 @@ fn emit_space(text: &str, range: std::ops::Range<usize>, out: &mut Out) {
 }
 
 /// Folds `text` into `out`: inert tokens here, every other region by `slow(region, base, out)`.
-pub(super) fn fold(text: &str, out: &mut Out, mut slow: impl FnMut(&str, usize, &mut Out)) {
+/// `aside` is a working buffer (its contents are discarded).
+pub(super) fn fold(
+    text: &str,
+    out: &mut Out,
+    aside: &mut Out,
+    mut slow: impl FnMut(&str, usize, &mut Out),
+) {
     let bytes = text.as_bytes();
     let mut pos = 0;
     // Start of the region waiting for the unit passes (it begins with the whitespace before
     // its first token).
     let mut slow_from: Option<usize> = None;
-    let mut aside = Out::with_capacity(0);
     loop {
         let token_start = bytes[pos..]
             .iter()
@@ -309,17 +461,14 @@ pub(super) fn fold(text: &str, out: &mut Out, mut slow: impl FnMut(&str, usize, 
             }
             return;
         }
-        let token_end = bytes[token_start..]
-            .iter()
-            .position(|&b| is_space(b))
-            .map_or(bytes.len(), |k| token_start + k);
+        let token_end = next_space(bytes, token_start);
         let token = &text[token_start..token_end];
         match slow_from {
             None => {
                 // Most tokens follow an inert one: fold it straight away, undone if not inert.
                 let mark = out.mark();
                 emit_space(text, pos..token_start, out);
-                if !fold_token(token, token_start, out) {
+                if !fold_token(token, token_start, out, true) {
                     out.reset(mark);
                     slow_from = Some(pos);
                 }
@@ -327,13 +476,41 @@ pub(super) fn fold(text: &str, out: &mut Out, mut slow: impl FnMut(&str, usize, 
             Some(s) => {
                 // The region before it must be folded first: the token is tried aside.
                 aside.reset((0, 0));
-                if fold_token(token, token_start, &mut aside) {
+                if fold_token(token, token_start, aside, false) {
                     slow(&text[s..token_start], s, out);
-                    out.append(&aside);
+                    out.append(aside);
                     slow_from = None;
                 }
             }
         }
         pos = token_end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{is_space, next_space};
+
+    proptest! {
+        /// The eight-byte scan finds the same first space as a byte-by-byte one, from any start
+        /// (spaces, DEL and control bytes among ASCII and UTF-8 bytes).
+        #[test]
+        fn next_space_as_a_byte_scan(
+            bytes in proptest::collection::vec(
+                prop_oneof![Just(b' '), Just(0x7F), Just(0), Just(0x20), Just(0x21), Just(0x7E),
+                    Just(0x80), Just(0xA0), Just(0xA1), Just(0xFF), any::<u8>()],
+                0..40,
+            ),
+            from in 0usize..40,
+        ) {
+            let from = from.min(bytes.len());
+            let reference = bytes[from..]
+                .iter()
+                .position(|&b| is_space(b))
+                .map_or(bytes.len(), |k| from + k);
+            prop_assert_eq!(next_space(&bytes, from), reference);
+        }
     }
 }

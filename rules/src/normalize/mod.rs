@@ -81,6 +81,12 @@ struct Unit {
 struct Folder {
     units: Vec<Unit>,
     arena: String,
+    /// Working lists of the word and separator passes, kept with the buffers above so that a
+    /// region does not allocate them anew.
+    word: Vec<usize>,
+    singles: Vec<usize>,
+    /// The fast path's buffer for a token tried while a region waits for the unit passes.
+    aside: Out,
 }
 
 fn off(n: usize) -> u32 {
@@ -88,6 +94,16 @@ fn off(n: usize) -> u32 {
 }
 
 impl Folder {
+    const fn new() -> Self {
+        Self {
+            units: Vec::new(),
+            arena: String::new(),
+            word: Vec::new(),
+            singles: Vec::new(),
+            aside: Out::new(),
+        }
+    }
+
     fn out(&self, u: &Unit) -> &str {
         &self.arena[u.out_start as usize..(u.out_start + u.out_len) as usize]
     }
@@ -286,7 +302,7 @@ impl Folder {
     /// Step 2: join single letters split by separators (`g.l.o.c.k`, `G l o c k`, `g🔫l🔫o🔫c🔫k`).
     fn join_separated(&mut self) {
         let n = self.units.len();
-        let mut singles = Vec::new();
+        let mut singles = std::mem::take(&mut self.singles);
         let mut i = 0;
         while i < n {
             if !self.single(i) {
@@ -339,6 +355,7 @@ impl Folder {
             }
             i = last + 1;
         }
+        self.singles = singles;
     }
 
     /// Step 3: emoji between two letters vanish, elsewhere they read as a space.
@@ -379,7 +396,7 @@ impl Folder {
     /// Step 4: per word, Cyrillic transliteration or look-alikes, then leetspeak.
     fn fold_words(&mut self) {
         let n = self.units.len();
-        let mut word: Vec<usize> = Vec::new();
+        let mut word = std::mem::take(&mut self.word);
         let mut i = 0;
         while i < n {
             word.clear();
@@ -406,6 +423,7 @@ impl Folder {
                 self.fold_word(&mut word);
             }
         }
+        self.word = word;
     }
 
     fn fold_word(&mut self, word: &mut Vec<usize>) {
@@ -622,9 +640,11 @@ fn classify(f: char) -> Class {
 pub fn normalize(text: &str) -> Normalized {
     let mut out = Out::with_capacity(text.len() + 16);
     with_folder(|folder| {
-        fast::fold(text, &mut out, |region, base, out| {
+        let mut aside = std::mem::replace(&mut folder.aside, Out::new());
+        fast::fold(text, &mut out, &mut aside, |region, base, out| {
             folder.fold_region(region, base, out);
         });
+        folder.aside = aside;
     });
     finish(out, text.len())
 }
@@ -649,20 +669,23 @@ fn finish(out: Out, original_len: usize) -> Normalized {
 
 /// Runs `f` with this thread's working buffers (taken out, so a nested call still works).
 fn with_folder(f: impl FnOnce(&mut Folder)) {
-    let (units, arena) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    let mut folder = Folder { units, arena };
+    let mut folder = SCRATCH.with(|s| std::mem::replace(&mut *s.borrow_mut(), Folder::new()));
     f(&mut folder);
+    if folder.aside.text.capacity() > SCRATCH_KEEP {
+        // One long token (a dumped page) must not keep its buffers for the thread's lifetime.
+        folder.aside = Out::new();
+    }
     if folder.units.capacity() <= SCRATCH_KEEP {
-        SCRATCH.with(|s| *s.borrow_mut() = (folder.units, folder.arena));
+        SCRATCH.with(|s| *s.borrow_mut() = folder);
     }
 }
 
-/// Largest unit buffer kept between calls (units); bigger ones are freed after use.
+/// Largest unit buffer (units) and token buffer (bytes) kept between calls; bigger ones are
+/// freed after use. The word and separator lists never hold more entries than the units.
 const SCRATCH_KEEP: usize = 1 << 16;
 
 thread_local! {
-    static SCRATCH: std::cell::RefCell<(Vec<Unit>, String)> =
-        const { std::cell::RefCell::new((Vec::new(), String::new())) };
+    static SCRATCH: std::cell::RefCell<Folder> = const { std::cell::RefCell::new(Folder::new()) };
 }
 
 #[cfg(test)]

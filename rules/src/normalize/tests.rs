@@ -187,6 +187,14 @@ fn ad_like() -> impl Strategy<Value = String> {
         1 => "([a-zа-я][ \u{2024}\u{2027}\u{2022}\u{b7}]{1,3}){3,5}",
         2 => "[a-zA-Zа-я]{0,3}[0-9@$]{1,2}[a-zA-Zа-я]{0,3}",
         1 => "[🔫💥\\u{200b}\\u{301}\\u{fe0f}ΟΑ]{1,2}",
+        // A token whose first word is one character, after inert tokens (see `fast::Token`):
+        // a number with a decimal mark, a letter before a stop mark or before a plain word,
+        // separators alone, runs of single letters that could chain with them.
+        2 => "[0-9][.,][0-9]{1,3}(x[0-9]{2})?",
+        2 => "[a-zа-яёьë0-9][,:;!?)]{1,2}",
+        2 => "[a-zа-яёë0-9ь][.\\-/·_]{1,2}[a-zA-Zа-я0-9]{1,4}",
+        2 => " [/·|+\\-•~.]{1,2} ",
+        2 => "( [a-zа-яë0-9]){1,5}[ \\n]",
     ];
     proptest::collection::vec(piece, 0..14).prop_map(|v| v.concat())
 }

@@ -63,15 +63,100 @@ impl Words<'_> {
             return (b.is_ascii_alphanumeric(), char::from(b), 1);
         }
         let c = self.text[i..].chars().next().unwrap_or('\0');
-        (c.is_alphanumeric(), c, c.len_utf8())
+        (alphabetic_alphanumeric(c).1, c, c.len_utf8())
     }
 }
+
+/// Flags of a character in [`table_flags`].
+const ALPHABETIC: u8 = 1;
+const ALPHANUMERIC: u8 = 2;
+/// A character for which `regex_syntax::try_is_word_character` answers `Ok(false)`.
+const NOT_WORD: u8 = 4;
+
+/// Characters [`table_flags`] knows: Latin with diacritics, Greek, Cyrillic, general punctuation
+/// such as `–` and `…`, currency signs such as `€`.
+const TABLE: std::ops::Range<u32> = 0x80..0x2100;
+
+/// The flags of `c` if it lies in [`TABLE`], from a table built once from the standard library's
+/// and `regex_syntax`'s own functions: their Unicode lookups cost tens of instructions a
+/// character, and the language detector and the word-boundary check ask for every non-ASCII
+/// character of every text.
+fn table_flags(c: char) -> Option<u8> {
+    static FLAGS: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let cp = c as u32;
+    if !TABLE.contains(&cp) {
+        return None;
+    }
+    let flags = FLAGS.get_or_init(|| {
+        TABLE
+            .map(|cp| {
+                char::from_u32(cp).map_or(0, |c| {
+                    let mut f = 0;
+                    if c.is_alphabetic() {
+                        f |= ALPHABETIC;
+                    }
+                    if c.is_alphanumeric() {
+                        f |= ALPHANUMERIC;
+                    }
+                    if matches!(regex_syntax::try_is_word_character(c), Ok(false)) {
+                        f |= NOT_WORD;
+                    }
+                    f
+                })
+            })
+            .collect()
+    });
+    flags.get((cp - TABLE.start) as usize).copied()
+}
+
+/// `(c.is_alphabetic(), c.is_alphanumeric())`, from the table where it has `c`.
+pub(crate) fn alphabetic_alphanumeric(c: char) -> (bool, bool) {
+    match table_flags(c) {
+        Some(f) => (f & ALPHABETIC != 0, f & ALPHANUMERIC != 0),
+        None => (c.is_alphabetic(), c.is_alphanumeric()),
+    }
+}
+
+/// `matches!(regex_syntax::try_is_word_character(c), Ok(false))`, from the table where it has
+/// `c`: a character Unicode `\w` surely does not match.
+pub(crate) fn surely_not_word(c: char) -> bool {
+    match table_flags(c) {
+        Some(f) => f & NOT_WORD != 0,
+        None => matches!(regex_syntax::try_is_word_character(c), Ok(false)),
+    }
+}
+
+/// What a byte is to the word walk: an ASCII letter or digit, another ASCII byte, or part of a
+/// non-ASCII character (decoded when met).
+const ASCII_WORD: u8 = 1;
+const ASCII_OTHER: u8 = 0;
+const NON_ASCII: u8 = 2;
+
+/// [`ASCII_WORD`], [`ASCII_OTHER`] or [`NON_ASCII`] by byte: one load per byte in the walk's
+/// inner loops instead of a chain of range tests.
+static CLASS: [u8; 256] = {
+    let mut t = [NON_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = if (b as u8).is_ascii_alphanumeric() {
+            ASCII_WORD
+        } else {
+            ASCII_OTHER
+        };
+        b += 1;
+    }
+    t
+};
 
 impl Iterator for Words<'_> {
     type Item = Range<usize>;
 
-    /// ASCII bytes are classified in place, without decoding, and the position is kept in a
-    /// local until the word ends (the language detector walks every word of every text).
+    /// ASCII bytes are classified in place by a table, without decoding, and the position is
+    /// kept in a local until the word ends (the language detector walks every word of every
+    /// text). A run of ASCII letters and digits is consumed by a tight loop; at a `.` or `,`
+    /// the byte before decides whether a digit precedes it: inside a word that byte is the
+    /// last one consumed, an ASCII letter or digit or the last byte of a non-ASCII character
+    /// (never a digit), since a `.`/`,` kept inside is always consumed with the digit after it.
     fn next(&mut self) -> Option<Range<usize>> {
         let bytes = self.text.as_bytes();
         let mut pos = self.pos;
@@ -81,35 +166,38 @@ impl Iterator for Words<'_> {
                 self.pos = pos;
                 return None;
             };
-            if b < 0x80 {
-                if b.is_ascii_alphanumeric() {
-                    break;
+            match CLASS[usize::from(b)] {
+                ASCII_WORD => break,
+                ASCII_OTHER => pos += 1,
+                _ => {
+                    let (alnum, _, n) = self.alnum_at(pos);
+                    if alnum {
+                        break;
+                    }
+                    pos += n;
                 }
-                pos += 1;
-            } else {
-                let (alnum, _, n) = self.alnum_at(pos);
-                if alnum {
-                    break;
-                }
-                pos += n;
             }
         }
         let start = pos;
-        let mut prev_digit = false;
-        while let Some(&b) = bytes.get(pos) {
+        loop {
+            while let Some(&b) = bytes.get(pos)
+                && CLASS[usize::from(b)] == ASCII_WORD
+            {
+                pos += 1;
+            }
+            let Some(&b) = bytes.get(pos) else {
+                self.pos = pos;
+                return Some(start..pos);
+            };
             if b < 0x80 {
-                if b.is_ascii_alphanumeric() {
-                    prev_digit = b.is_ascii_digit();
-                    pos += 1;
-                    continue;
-                }
-                // A `.` or `,` between two ASCII digits stays inside the word.
-                if prev_digit
-                    && matches!(b, b'.' | b',')
+                // A `.` or `,` between two ASCII digits stays inside the word (with the digit
+                // after it).
+                if matches!(b, b'.' | b',')
+                    && pos > start
+                    && bytes[pos - 1].is_ascii_digit()
                     && bytes.get(pos + 1).is_some_and(u8::is_ascii_digit)
                 {
-                    prev_digit = false;
-                    pos += 1;
+                    pos += 2;
                     continue;
                 }
                 self.pos = pos + 1;
@@ -117,16 +205,12 @@ impl Iterator for Words<'_> {
             }
             let (alnum, _, n) = self.alnum_at(pos);
             if alnum {
-                // A non-ASCII character is never an ASCII digit.
-                prev_digit = false;
                 pos += n;
                 continue;
             }
             self.pos = pos + n;
             return Some(start..pos);
         }
-        self.pos = pos;
-        Some(start..pos)
     }
 }
 
@@ -136,7 +220,24 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::words;
+    use super::{alphabetic_alphanumeric, surely_not_word, words};
+
+    /// The table answers as the standard library and `regex_syntax` do, for every character.
+    #[test]
+    fn table_as_std() {
+        for c in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
+            assert_eq!(
+                alphabetic_alphanumeric(c),
+                (c.is_alphabetic(), c.is_alphanumeric()),
+                "{c:?}"
+            );
+            assert_eq!(
+                surely_not_word(c),
+                matches!(regex_syntax::try_is_word_character(c), Ok(false)),
+                "{c:?}"
+            );
+        }
+    }
 
     /// The word walk as it was before the ASCII fast path, character by character.
     fn reference(text: &str) -> Vec<Range<usize>> {
