@@ -77,9 +77,15 @@ fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
 /// the `idx_` tables.
 pub fn open_rw(path: &std::path::Path) -> Result<Connection, IndexError> {
     let ctx = format!("opening {}", path.display());
-    let conn = Connection::open(path).map_err(IndexError::sqlite(ctx.clone()))?;
+    let mut conn = Connection::open(path).map_err(IndexError::sqlite(ctx.clone()))?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(IndexError::sqlite(ctx.clone()))?;
+    // The crawler writes to the same database while this connection does. A transaction begun
+    // DEFERRED that reads first and then writes fails at once (SQLITE_BUSY or BUSY_SNAPSHOT: the
+    // busy timeout does not apply) when the other connection committed in between: it stopped
+    // crawls at their start ("database is locked" while declaring an index). Every transaction
+    // here writes, so each takes the write lock when it begins, waiting its turn.
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(IndexError::sqlite(ctx.clone()))?;
     // Ingest looks up every listing's state: keep the hot pages in memory rather than reading

@@ -36,7 +36,14 @@ fn wait_for_captures(child: &mut Child, ws: &Path, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while cdxj_lines(ws) < n {
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("the crawl ended ({status}) before {n} captures: the kill would test nothing");
+            let mut stderr = String::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+            }
+            panic!(
+                "the crawl ended ({status}) before {n} captures: the kill would test nothing\n\
+                 stderr:\n{stderr}"
+            );
         }
         assert!(Instant::now() < deadline, "no {n} captures within 120 s");
         std::thread::sleep(Duration::from_millis(10));
