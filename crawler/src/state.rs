@@ -259,7 +259,11 @@ impl State {
     /// Opens (creating) the database in WAL mode and creates the tables.
     pub fn open(path: &Path) -> Result<Self, StateError> {
         let err = error_at(path);
-        let conn = Connection::open(path).map_err(&err)?;
+        let mut conn = Connection::open(path).map_err(&err)?;
+        // The indexer writes to the same database: a transaction takes the write lock when it
+        // begins, waiting its turn, rather than failing at once when it reads first and the
+        // other connection commits before it writes (see docs/ARCHITECTURE.md).
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(&err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
