@@ -260,9 +260,10 @@ impl State {
     pub fn open(path: &Path) -> Result<Self, StateError> {
         let err = error_at(path);
         let mut conn = Connection::open(path).map_err(&err)?;
-        // The indexer writes to the same database: a transaction takes the write lock when it
-        // begins, waiting its turn, rather than failing at once when it reads first and the
-        // other connection commits before it writes (see docs/ARCHITECTURE.md).
+        // The indexer writes to the same database: every transaction takes the write lock when
+        // it begins, waiting for it under the busy timeout. A deferred one that reads first
+        // cannot upgrade to a write once the other connection has committed: SQLite answers
+        // "database is locked" without waiting (see docs/ARCHITECTURE.md).
         conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(&err)?;
@@ -279,14 +280,6 @@ impl State {
             deferred_since: None,
             new_urls: std::collections::HashMap::new(),
         })
-    }
-
-    /// A transaction that takes the write lock at once (waiting for it under the busy timeout).
-    /// A deferred one that reads first cannot upgrade to a write once another connection (the
-    /// indexer's) has committed: SQLite answers "database is locked" without waiting.
-    fn write_transaction(&mut self) -> Result<rusqlite::Transaction<'_>, rusqlite::Error> {
-        self.conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
     }
 
     fn err(&self, source: rusqlite::Error) -> StateError {
@@ -470,7 +463,7 @@ impl State {
     ) -> Result<T, StateError> {
         let err = error_at(&self.path);
         let deferred = std::mem::take(&mut self.deferred);
-        let tx = self.write_transaction().map_err(&err)?;
+        let tx = self.conn.transaction().map_err(&err)?;
         let new_urls = apply_completions(&tx, &deferred).map_err(&err)?;
         let out = work(&tx).map_err(&err)?;
         tx.commit().map_err(&err)?;
@@ -531,7 +524,7 @@ impl State {
         found: &[NewUrl],
     ) -> Result<u64, StateError> {
         let err = error_at(&self.path);
-        let tx = self.write_transaction().map_err(&err)?;
+        let tx = self.conn.transaction().map_err(&err)?;
         let n =
             write_completion(&tx, job, row.id, &row.site, final_state, log, found).map_err(&err)?;
         tx.commit().map_err(&err)?;

@@ -212,6 +212,29 @@ fn extract_of_a_huge_entity_dense_text_reports_the_first_entities_in_bounded_mem
     );
 }
 
+/// `--max-entities N` reports the first N entities and counts the rest; `0` reports them all
+/// (and the count is absent).
+#[test]
+fn extract_max_entities_sets_the_per_document_limit() {
+    let ads = "Prodajem Glock 19, 350 eur, tel 064 123 4567. ".repeat(6);
+    let extract = |limit: &str| -> Value {
+        let out = run_with_stdin(&["extract", "--max-entities", limit], Some(ads.as_bytes()));
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let all = extract("0");
+    let n = all["entities"].as_array().unwrap().len();
+    assert!(n > 10, "{all}");
+    assert!(all.get("entities_omitted").is_none(), "{all}");
+    let two = extract("2");
+    assert_eq!(
+        two["entities"].as_array().unwrap()[..],
+        all["entities"].as_array().unwrap()[..2]
+    );
+    assert_eq!(two["entities_omitted"], n - 2);
+}
+
 /// `salwatch extract … | head -1`: the reader closes the pipe after one line, and the command
 /// stops quietly with exit 0 (it used to print "error: Broken pipe" and exit 3).
 #[test]

@@ -237,5 +237,30 @@ fn samples_are_crawled_archived_indexed_and_searchable() {
         before, after,
         "rebuild from the archive changed the results"
     );
+
+    // 11. `[rules] max_entities` limits what a listing keeps, and `show` says so.
+    let config_path = ws.join("salwatch.toml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    assert!(config.contains("\npacks = []\n"), "{config}");
+    let limited = config.replacen("\npacks = []\n", "\npacks = []\nmax_entities = 1\n", 1);
+    std::fs::write(&config_path, limited).unwrap();
+    ok(&["-w", ws.to_str().unwrap(), "index", "rebuild"]);
+    let w = ws.to_str().unwrap();
+    let shown: Value = serde_json::from_str(&ok(&[
+        "-w",
+        w,
+        "show",
+        "classifieds:40405",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(shown["entities"].as_array().unwrap().len(), 1, "{shown}");
+    assert!(shown["entities_omitted"].as_u64().unwrap() > 0, "{shown}");
+    let table = ok(&["-w", w, "show", "classifieds:40405"]);
+    assert!(
+        table.contains("past the rules' per-document limit"),
+        "{table}"
+    );
     drop(served);
 }

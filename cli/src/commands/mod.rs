@@ -97,3 +97,38 @@ pub fn entity_limit(limit: usize) -> usize {
         n => n,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use salwatch_crawler::Config;
+    use salwatch_rules::Document;
+
+    /// Entities reported for ten ads by the engine `[rules]` of `rules` sets up.
+    fn reported(rules: &str) -> (usize, usize) {
+        let text =
+            format!("{rules}\n[[sites]]\nname = \"shop\"\nseeds = [\"http://127.0.0.1:1/\"]\n");
+        let config = Config::parse(&text, Path::new("salwatch.toml"), PathBuf::from("."))
+            .expect("configuration parses");
+        let engine = super::load_rule_engine(Some(&config), &[]).expect("engine loads");
+        let ads = "Prodajem Glock 19, 350 eur, tel 064 123 4567. ".repeat(10);
+        let x = engine.extract(&Document {
+            id: "t",
+            text: &ads,
+            default_region: None,
+        });
+        (x.entities.len(), x.entities_omitted)
+    }
+
+    /// `[rules] max_entities` reaches the engine a crawl uses: N entities reported, 0 for no
+    /// limit, the rules' default when absent.
+    #[test]
+    fn max_entities_of_the_configuration_limits_the_engine() {
+        let (all, none_omitted) = reported("[rules]\nmax_entities = 0");
+        assert!(all > 20, "{all}");
+        assert_eq!(none_omitted, 0);
+        assert_eq!(reported("[rules]\nmax_entities = 3"), (3, all - 3));
+        assert_eq!(reported(""), (all, 0));
+    }
+}
