@@ -1,5 +1,6 @@
 //! `salwatch index rebuild`.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
@@ -34,12 +35,13 @@ pub async fn run(ctx: &Context, cmd: IndexCommand) -> Result<ExitCode> {
     })
     .await
     .context("the rebuild thread panicked")??;
-    println!(
+    writeln!(
+        std::io::stdout().lock(),
         "Rebuilt the index from the archive: {} pages read, {} listings ({} skipped pages).",
         stats.pages,
         stats.new + stats.updated + stats.unchanged,
         stats.skipped
-    );
+    )?;
     if stats.read_errors > 0 {
         eprintln!(
             "{} archived captures could not be read; run `salwatch archive verify` to see which",

@@ -1,5 +1,6 @@
 //! `salwatch init`: a new workspace with a documented configuration to edit.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
@@ -26,11 +27,13 @@ pub fn run(ctx: &Context, args: &InitArgs) -> Result<ExitCode> {
     ws.create_dirs()
         .with_context(|| format!("cannot create the workspace {}", ws.root().display()))?;
     SampleSource::Embedded.write_config_files(ws.root())?;
-    println!("Initialised workspace {}", ws.root().display());
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Initialised workspace {}", ws.root().display())?;
+    writeln!(
+        out,
         "Edit {} (every key is documented there), then run `salwatch crawl -w {}`.",
         ws.config_path().display(),
         ws.root().display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

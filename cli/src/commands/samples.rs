@@ -1,5 +1,6 @@
 //! `salwatch samples serve`.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
@@ -29,12 +30,15 @@ async fn serve(args: &ServeArgs) -> Result<ExitCode> {
             ws.root().display()
         );
     }
-    for (name, url) in &server.sites {
-        println!("{name}\t{url}");
+    {
+        // A script reads these lines to learn the ports; "ready" ends them.
+        let mut out = std::io::stdout().lock();
+        for (name, url) in &server.sites {
+            writeln!(out, "{name}\t{url}")?;
+        }
+        writeln!(out, "ready")?;
+        out.flush()?;
     }
-    println!("ready");
-    use std::io::Write as _;
-    std::io::stdout().flush()?;
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;
