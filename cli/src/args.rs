@@ -239,9 +239,9 @@ pub enum Sort {
 /// `salwatch search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Query text (tantivy syntax; words are joined by AND, at most 512 of them; a word ending
-    /// in `*` searches a prefix, folded like every word: `пиш*`, `glo*`); may be empty when
-    /// filters are given.
+    /// Query text (tantivy syntax; words are joined by AND, at most 512 of them, parentheses at
+    /// most 12 deep; a word ending in `*` searches a prefix, folded like every word: `пиш*`,
+    /// `glo*`); may be empty when filters are given.
     #[arg(default_value = "")]
     pub query: String,
     /// Only these sites.

@@ -25,6 +25,12 @@ pub(crate) const TITLE_BOOST: f32 = 2.0;
 /// listings 512 copies of a common word took 0.9 s, 5,000 took 17 s. A pasted ad is well under.
 pub const MAX_QUERY_WORDS: usize = 512;
 
+/// Deepest nesting of parentheses a search text may have. tantivy's query parser (0.25) parses
+/// a group holding a single clause twice, so its time doubles with every level of
+/// parentheses: 20 levels took 0.5 s, 25 took 15 s, and a few thousand overflowed the stack
+/// and aborted the process. A real search nests two or three levels.
+pub const MAX_QUERY_NESTING: usize = 12;
+
 /// How hits are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -224,6 +230,16 @@ pub(crate) fn build(index: &Index, f: &Fields, q: &SearchQuery) -> Result<Parsed
             ),
         });
     }
+    let depth = nesting_depth(&q.text);
+    if depth > MAX_QUERY_NESTING {
+        return Err(IndexError::Query {
+            query: q.text.chars().take(80).collect::<String>() + "…",
+            reason: format!(
+                "it nests parentheses {depth} deep, and a search takes at most \
+                 {MAX_QUERY_NESTING} levels: remove the parentheses that group a single clause"
+            ),
+        });
+    }
     let (rest, prefixes) = split_prefix_words(&q.text);
     let prefixes = prefixes
         .iter()
@@ -285,6 +301,31 @@ pub(crate) fn build(index: &Index, f: &Fields, q: &SearchQuery) -> Result<Parsed
         full,
         warnings,
     })
+}
+
+/// The deepest nesting of parentheses in a search text, as tantivy's parser reads them:
+/// parentheses inside a quoted phrase and escaped ones (`\(`) do not count, a `)` without its
+/// `(` closes nothing, and an unclosed `(` counts as open (the lenient parse still descends into
+/// it).
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut quoted = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            '(' if !quoted => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Shortest prefix, in folded characters, that `word*` takes (a shorter one matches a large
@@ -432,6 +473,20 @@ fn zero_score(q: Box<dyn Query>) -> Box<dyn Query> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_depth_counts_what_the_parser_nests() {
+        assert_eq!(nesting_depth("glock 19"), 0);
+        assert_eq!(nesting_depth("(a OR b) AND (c OR (d e))"), 2);
+        assert_eq!(nesting_depth("((((x"), 4, "an unclosed group still nests");
+        assert_eq!(nesting_depth(")))(x)"), 1, "a stray ) closes nothing");
+        assert_eq!(nesting_depth(r#""(((" \(\(\( (x)"#), 1);
+        assert_eq!(
+            nesting_depth(r#""a \" ((" (x)"#),
+            1,
+            "an escaped quote stays inside"
+        );
+    }
 
     #[test]
     fn sort_orders_parse() {

@@ -771,6 +771,29 @@ fn text_search_with_snippets() {
         .to_string();
     assert!(err.contains("513 words"), "{err}");
     assert!(err.contains("at most 512"), "{err}");
+    // Parentheses nested as deep as a search takes are searched; one level more is refused
+    // with the depth and the limit, and so is a depth that used to overflow the parser's stack
+    // (each level doubled tantivy's parse time: the refusal is what keeps this test fast).
+    let nested = |depth: usize| format!("{}glock{}", "(".repeat(depth), ")".repeat(depth));
+    let r = search(
+        &s,
+        SearchQuery {
+            text: nested(crate::query::MAX_QUERY_NESTING),
+            ..SearchQuery::default()
+        },
+    );
+    assert_eq!(ids(&r), ["bazar:1"]);
+    for depth in [crate::query::MAX_QUERY_NESTING + 1, 100_000] {
+        let err = s
+            .search(&SearchQuery {
+                text: nested(depth),
+                ..SearchQuery::default()
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("{depth} deep")), "{err}");
+        assert!(err.contains("at most 12 levels"), "{err}");
+    }
 }
 
 #[test]
