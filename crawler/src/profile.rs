@@ -427,13 +427,42 @@ impl SiteProfile {
     }
 }
 
+/// Deepest nesting of parentheses (`:not(:is(…))`) a selector may have. The selector parser
+/// recurses once per level: a few thousand levels overflowed its stack and aborted the process
+/// instead of reporting the profile's mistake. A real selector nests one or two.
+const MAX_SELECTOR_NESTING: usize = 32;
+
 fn compile_css(path: &Path, key: &str, css: &str) -> Result<Selector, ProfileError> {
-    Selector::parse(css).map_err(|e| ProfileError::Selector {
+    let error = |message: String| ProfileError::Selector {
         path: path.to_path_buf(),
         key: key.to_string(),
         selector: css.to_string(),
-        message: e.to_string(),
-    })
+        message,
+    };
+    let depth = paren_depth(css);
+    if depth > MAX_SELECTOR_NESTING {
+        return Err(error(format!(
+            "it nests parentheses {depth} deep; a selector takes at most {MAX_SELECTOR_NESTING}"
+        )));
+    }
+    Selector::parse(css).map_err(|e| error(e.to_string()))
+}
+
+/// The deepest nesting of parentheses in a selector, counting those inside quoted strings too
+/// (an over-count only refuses a selector sooner).
+fn paren_depth(css: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for c in css.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Splits `"css@attr"`; an `@` inside brackets or quotes belongs to the CSS.
@@ -645,6 +674,21 @@ contacts = [".phone", ".messenger"]
         let err = SiteProfile::parse("[pages]\nlisting_url = ['(']\n", Path::new("p.toml"))
             .expect_err("must fail");
         assert!(err.to_string().contains("pages.listing_url"));
+        // Nesting that used to overflow the selector parser's stack is refused with its depth;
+        // the deepest allowed still parses.
+        let nested = |n: usize| format!("{}b{}", ":is(".repeat(n), ")".repeat(n));
+        for (depth, ok) in [(MAX_SELECTOR_NESTING, true), (5_000, false)] {
+            let toml = format!("[fields]\ntitle = \"{}\"\n", nested(depth));
+            let result = SiteProfile::parse(&toml, Path::new("p.toml"));
+            assert_eq!(result.is_ok(), ok, "depth {depth}");
+            if let Err(err) = result {
+                let msg = err.to_string();
+                assert!(
+                    msg.contains("5000 deep") && msg.contains("fields.title"),
+                    "{msg}"
+                );
+            }
+        }
     }
 
     #[test]
