@@ -82,7 +82,7 @@ pub enum CaseError {
     #[error("a case named {0:?} already exists (see `salwatch case list`)")]
     Exists(String),
     /// A case that does not exist.
-    #[error("no case named {0:?}; create it with `salwatch case new {0}`")]
+    #[error("no case named {0:?}; create it with `salwatch case new {word}`", word = shell_word(.0))]
     Missing(String),
     /// An unusable name.
     #[error("case name {0:?} must be 1–100 characters without control characters")]
@@ -90,6 +90,23 @@ pub enum CaseError {
     /// A state database failure.
     #[error(transparent)]
     Index(#[from] IndexError),
+}
+
+/// `name` as one word to paste into a shell: as it is when it needs no quoting, else in single
+/// quotes; a name no shell can type (control characters, refused by `case new` anyway) in the
+/// escaped form of `{:?}`, so that it cannot drive the terminal.
+fn shell_word(name: &str) -> String {
+    if name.chars().any(char::is_control) {
+        format!("{name:?}")
+    } else if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_./:@+,=".contains(c))
+    {
+        name.to_string()
+    } else {
+        format!("'{}'", name.replace('\'', "'\\''"))
+    }
 }
 
 /// One item of a case.
@@ -429,6 +446,15 @@ pub fn show(conn: &Connection, name: &str) -> Result<Case, CaseError> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_missing_case_hint_is_a_word_to_paste_and_never_drives_the_terminal() {
+        let hint = |name: &str| CaseError::Missing(name.into()).to_string();
+        assert!(hint("op-wolf").ends_with("`salwatch case new op-wolf`"));
+        assert!(hint("Op Wolf's").ends_with(r#"`salwatch case new 'Op Wolf'\''s'`"#));
+        let raw = hint("x\u{1b}]0;t\u{7}\u{1b}[31m");
+        assert!(!raw.chars().any(char::is_control), "{raw:?}");
+    }
 
     #[test]
     fn case_lifecycle_is_audited() {
