@@ -1,6 +1,9 @@
 //! OpenPGP: fingerprints written in text, and the primary-key fingerprint computed from an
 //! ASCII-armored public key block (RFC 4880: v4 fingerprint = SHA-1(0x99 || len16 || body)).
 
+use std::sync::LazyLock;
+
+use data_encoding::Encoding;
 use sha1::{Digest, Sha1};
 
 /// A 40-hex fingerprint written in text (spaces allowed between groups): 40 upper-case hex.
@@ -10,31 +13,16 @@ pub(crate) fn fingerprint_text(s: &str) -> Option<String> {
         .then(|| hex.to_ascii_uppercase())
 }
 
-/// Standard base64 decode, ignoring whitespace; `None` on any other character.
+/// Standard base64 as armor carries it (RFC 4880 §6.3), whitespace between characters ignored.
+static ARMOR_BASE64: LazyLock<Option<Encoding>> = LazyLock::new(|| {
+    let mut spec = data_encoding::BASE64.specification();
+    spec.ignore.push_str(" \t\r\n");
+    spec.encoding().ok()
+});
+
+/// The bytes of armored base64; `None` when it is not base64 (or not padded to whole groups).
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for b in s.bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ if b.is_ascii_whitespace() => continue,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    ARMOR_BASE64.as_ref()?.decode(s.as_bytes()).ok()
 }
 
 /// CRC-24 of RFC 4880 §6.1.
