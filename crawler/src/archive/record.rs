@@ -125,7 +125,10 @@ pub struct HttpMessage {
     pub payload_offset: usize,
 }
 
-/// Parses the head of an HTTP message held in a record block.
+/// Parses the head of an HTTP message held in a record block, request or response. Not with
+/// `httparse` (already in the tree through hyper): it accepts only `HTTP/1.0` and `HTTP/1.1`
+/// status lines, while a response fetched over HTTP/2 is archived with the status line
+/// `HTTP/2 200 OK` ([`http_response_head`]); headers are also read whatever their number.
 pub fn parse_http(block: &[u8]) -> Result<HttpMessage, String> {
     let end = find(block, b"\r\n\r\n").ok_or("no end of HTTP header")?;
     let head = &block[..end];
