@@ -1,5 +1,6 @@
 //! The rule engine: loaded packs compiled once, run over documents.
 
+use std::cmp::Reverse;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -203,7 +204,7 @@ impl RuleEngine {
         let mut kept_hits: Vec<Hit> = Vec::new();
         // The rules that hit, each once, in the order of their first hit: all the verdict reads
         // (a rule id rather than a copy of the hit).
-        let mut first_rules: Vec<usize> = Vec::new();
+        let mut first_rules: Vec<usize> = Vec::with_capacity(16);
         let mut seen_rules = vec![false; self.compiled.rules.len()];
         let mut entities = Entities::new(self.entity_limit);
         let mut first_norm = String::new();
@@ -221,27 +222,25 @@ impl RuleEngine {
                 }
             }
             let mut hits = scan(&self.compiled, chunk, &norm, reg);
-            for h in &mut hits {
-                h.span = h.span.start + start..h.span.end + start;
-                if let Some(e) = h.entity.as_mut() {
-                    e.span = [e.span[0] + start, e.span[1] + start];
+            if start > 0 {
+                for h in &mut hits {
+                    h.span = h.span.start + start..h.span.end + start;
+                    if let Some(e) = h.entity.as_mut() {
+                        e.span = [e.span[0] + start, e.span[1] + start];
+                    }
                 }
             }
-            hits.sort_by(|a, b| {
-                a.span
-                    .start
-                    .cmp(&b.span.start)
-                    .then(b.span.end.cmp(&a.span.end))
-                    .then(a.rule.cmp(&b.rule))
-            });
-            for h in &hits {
-                if !std::mem::replace(&mut seen_rules[h.rule], true) {
-                    first_rules.push(h.rule);
+            let order = span_order(&hits);
+            for &(.., i) in &order {
+                let rule = hits[i].rule;
+                if !std::mem::replace(&mut seen_rules[rule], true) {
+                    first_rules.push(rule);
                 }
             }
-            entities.merge(&mut hits, keep_hits);
+            entities.merge(&mut hits, &order, keep_hits);
             if keep_hits {
-                kept_hits.append(&mut hits);
+                let mut slots: Vec<Option<Hit>> = hits.into_iter().map(Some).collect();
+                kept_hits.extend(order.iter().filter_map(|&(.., i)| slots[i].take()));
             }
             if start == 0 {
                 first_norm = norm.text;
@@ -307,15 +306,16 @@ impl Entities {
         }
     }
 
-    /// Takes the entities of `hits` (in span order, after every earlier chunk's); with
-    /// `keep_hits` copies them and leaves the hits whole.
-    fn merge(&mut self, hits: &mut [Hit], keep_hits: bool) {
+    /// Takes the entities of `hits`, visited in `order` (span order, after every earlier
+    /// chunk's; see [`span_order`]); with `keep_hits` copies them and leaves the hits whole.
+    fn merge(&mut self, hits: &mut [Hit], order: &[SortKey], keep_hits: bool) {
         // Sized once for the chunk's entities rather than grown push by push (each growth is an
         // allocation and a copy of the entities so far).
         let with_entity = hits.iter().filter(|h| h.entity.is_some()).count();
         self.list
             .reserve(with_entity.min(self.limit.saturating_sub(self.list.len())));
-        for h in hits {
+        for &(.., i) in order {
+            let h = &mut hits[i];
             let Some(e) = &h.entity else { continue };
             let kind = ENTITY_KINDS
                 .iter()
@@ -335,6 +335,23 @@ impl Entities {
             }
         }
     }
+}
+
+/// A hit's place in span order: start, longest first, rule, then its index in the chunk's hits.
+type SortKey = (usize, Reverse<usize>, usize, usize);
+
+/// The hits' indices in span order: by start, the longest first, then by rule; hits equal in
+/// all three keep the order `scan` made them in (the index breaks the tie, so an unstable sort
+/// gives the stable order). The keys are sorted rather than the hits themselves: a hit carries
+/// its entity (a few hundred bytes), and sorting moved every one of them, several times.
+fn span_order(hits: &[Hit]) -> Vec<SortKey> {
+    let mut order: Vec<SortKey> = hits
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.span.start, Reverse(h.span.end), h.rule, i))
+        .collect();
+    order.sort_unstable();
+    order
 }
 
 /// DESIGN.md §3: an `ammunition` entity is normalized to its calibre when one is written next
