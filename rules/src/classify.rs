@@ -180,8 +180,9 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
     // Sorted and deduplicated once at the end (a document has a handful: cheaper than a
     // `BTreeSet`'s node allocations, same order).
     let mut flags: Vec<&str> = Vec::new();
-    let mut categories: Vec<&str> = Vec::new();
-    let mut eu: Vec<(u8, &str, Option<&str>)> = Vec::new();
+    // The EU category of the lowest rank, the first of equals (what a stable sort by rank put
+    // first): kept as the rules are read instead of collected and sorted.
+    let mut eu: Option<(u8, &str, Option<&str>)> = None;
     for &ri in rules {
         let r = &c.rules[ri];
         let kind = r.spec.kind.as_str();
@@ -204,16 +205,17 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
             ids += r.weight;
         }
         flags.extend(r.spec.flags.iter().map(String::as_str));
-        if r.weight >= 0.0 {
-            categories.extend(r.spec.categories.iter().map(String::as_str));
-            if let Some(cat) = &r.spec.eu_category {
-                let rank = match cat.as_str() {
-                    "A" => 0,
-                    "B" => 1,
-                    "C" => 2,
-                    _ => 3,
-                };
-                eu.push((rank, cat.as_str(), r.spec.eu_reason.as_deref()));
+        if r.weight >= 0.0
+            && let Some(cat) = &r.spec.eu_category
+        {
+            let rank = match cat.as_str() {
+                "A" => 0,
+                "B" => 1,
+                "C" => 2,
+                _ => 3,
+            };
+            if eu.is_none_or(|(best, ..)| rank < best) {
+                eu = Some((rank, cat.as_str(), r.spec.eu_reason.as_deref()));
             }
         }
     }
@@ -236,13 +238,20 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
             ..Verdict::default()
         };
     }
+    // Categories only matter for a relevant document: collected here, in one allocation.
+    let mut categories: Vec<&str> = Vec::with_capacity(rules.len() + 1);
+    for &ri in rules {
+        let r = &c.rules[ri];
+        if r.weight >= 0.0 {
+            categories.extend(r.spec.categories.iter().map(String::as_str));
+        }
+    }
     if flags.iter().any(|f| f == "converted") && categories.contains(&"alarm_weapon") {
         categories.push("firearm/pistol");
     }
-    eu.sort_by_key(|e| e.0);
-    let (mut eu_category, mut eu_reason) = match eu.first() {
+    let (mut eu_category, mut eu_reason) = match eu {
         Some((_, cat, reason)) => (
-            Some((*cat).to_owned()),
+            Some(cat.to_owned()),
             Some(reason.map_or_else(
                 || format!("category {cat} suggested by the matched rules"),
                 str::to_owned,
