@@ -33,7 +33,11 @@ pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Opt
     // Marker words per language, one lookup per word (same counts as testing every set).
     let mut found = vec![0usize; c.markers.len()];
     for r in words(fsample).take(4000) {
-        if let Some(langs) = c.marker_index.get(&fsample[r]) {
+        let word = &fsample[r];
+        if !c.marker_filter.may_contain(word) {
+            continue;
+        }
+        if let Some(langs) = c.marker_index.get(word) {
             for &li in langs {
                 found[li] += 1;
             }
@@ -56,6 +60,51 @@ pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Opt
         }
     }
     best.map(|(_, l)| l.to_owned())
+}
+
+/// A set of words that answers "maybe" for each of them and "no" for most others, in a few
+/// instructions: a bit per (length, last five bits of the first byte, of the last byte). Most
+/// words of a text are no marker, and for those the bit spares the hash lookup (hashing the
+/// word, probing, comparing); a word that passes is looked up as before, so the counts are
+/// those of the lookup alone.
+#[derive(Debug, Clone)]
+pub(crate) struct MarkerFilter {
+    bits: Vec<u64>,
+    /// Length in bytes of the longest word: longer ones are no marker.
+    max_len: usize,
+}
+
+impl MarkerFilter {
+    /// The filter of `words` (the empty word, which no word walk yields, is left out).
+    pub(crate) fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut f = Self {
+            bits: vec![0; (16 << 10) / 64],
+            max_len: 0,
+        };
+        for w in words.into_iter().filter(|w| !w.is_empty()) {
+            f.max_len = f.max_len.max(w.len());
+            let slot = Self::slot(w.as_bytes());
+            f.bits[slot / 64] |= 1 << (slot % 64);
+        }
+        f
+    }
+
+    /// False only if `word` is none of the filter's words.
+    #[inline]
+    pub(crate) fn may_contain(&self, word: &str) -> bool {
+        let w = word.as_bytes();
+        if w.is_empty() || w.len() > self.max_len {
+            return false;
+        }
+        let slot = Self::slot(w);
+        self.bits[slot / 64] & (1 << (slot % 64)) != 0
+    }
+
+    /// The bit of a non-empty word: 4 bits of length, 5 of the first byte, 5 of the last.
+    fn slot(w: &[u8]) -> usize {
+        let (first, last) = (w[0], w[w.len() - 1]);
+        ((w.len() & 15) << 10) | (usize::from(first & 31) << 5) | usize::from(last & 31)
+    }
 }
 
 /// Letters of a text by script: Cyrillic (with the Macedonian-only and Serbian-only ones apart)
@@ -286,7 +335,7 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
 mod tests {
     use proptest::prelude::*;
 
-    use super::{Letters, ascii_letters, letters};
+    use super::{Letters, MarkerFilter, ascii_letters, letters};
 
     /// The letter count as it was, character by character.
     fn reference(sample: &str) -> Letters {
@@ -326,6 +375,24 @@ mod tests {
         #[test]
         fn letters_as_the_reference(s in "[a-zA-Z0-9 .,@\\[`{~\\x7f\\n\\u{0}ёђѓѕќћЀ-ӿčšžëçß€–…ԀΑ🔫\\u{301}]{0,60}") {
             prop_assert_eq!(letters(&s), reference(&s));
+        }
+
+        /// The marker filter lets every word of its set through, and answers as the set does
+        /// whenever it says no.
+        #[test]
+        fn marker_filter_passes_its_words(
+            set in proptest::collection::hash_set("[a-z]{1,6}|[a-zа-я0-9]{1,20}", 0..40),
+            probes in proptest::collection::vec("[a-z]{1,6}|[a-zа-я0-9]{1,20}|\\PC{0,8}", 0..40),
+        ) {
+            let f = MarkerFilter::new(set.iter().map(String::as_str));
+            for w in &set {
+                prop_assert!(f.may_contain(w), "{w:?} refused");
+            }
+            for w in &probes {
+                if !f.may_contain(w) {
+                    prop_assert!(!set.contains(w), "{w:?} refused");
+                }
+            }
         }
 
         #[test]

@@ -8,6 +8,7 @@ use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use rustc_hash::FxHashMap;
 
 use crate::boundary::{ascii_boundaries, has_boundaries, without_boundaries};
+use crate::classify::MarkerFilter;
 
 use crate::error::Error;
 use crate::extraction::ENTITY_KINDS;
@@ -136,6 +137,8 @@ pub(crate) struct Compiled {
     pub markers: Vec<(String, HashSet<String>)>,
     /// Marker word → indices (into `markers`) of the languages it marks: one lookup per word.
     pub marker_index: FxHashMap<String, Vec<usize>>,
+    /// A cheap test every marker word passes, asked before `marker_index` is looked up.
+    pub marker_filter: MarkerFilter,
 }
 
 fn default_weight(kind: &str) -> f32 {
@@ -358,6 +361,7 @@ impl Compiled {
             folded_set,
             original_set,
             vocabulary,
+            marker_filter: MarkerFilter::new(markers.values().flatten().map(String::as_str)),
             marker_index: marker_index(&markers),
             markers: markers.into_iter().collect(),
         })
