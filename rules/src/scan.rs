@@ -557,17 +557,27 @@ fn make_entity<'a>(
 ) -> Entity {
     let field = |t: &Option<Template>| t.as_ref().map(|t| t.fill(get)).filter(|s| !s.is_empty());
     let f = &rule.fields;
-    let mut normalized = field(&f.normalized).unwrap_or_else(|| base.to_owned());
     let mut amount = None;
     let mut currency = None;
+    // A price with an amount and a currency is normalized to both; only other entities fill
+    // the `normalized` template (filling it and dropping it cost a string).
+    let mut price = None;
     if rule.spec.kind == "price" {
         currency = field(&f.currency);
         let crypto = matches!(currency.as_deref(), Some("BTC" | "XMR" | "ETH" | "LTC"));
-        amount = field(&f.amount).and_then(|a| parse_amount(&a, crypto));
+        // The amount is parsed, not kept: read in place where the template allows.
+        amount = f
+            .amount
+            .as_ref()
+            .map(|t| t.fill_str(get))
+            .filter(|a| !a.is_empty())
+            .and_then(|a| parse_amount(&a, crypto));
         if let (Some(a), Some(cur)) = (amount, &currency) {
-            normalized = format_price(a, cur);
+            price = Some(format_price(a, cur));
         }
     }
+    let normalized =
+        price.unwrap_or_else(|| field(&f.normalized).unwrap_or_else(|| base.to_owned()));
     Entity {
         kind: rule.spec.kind.clone(),
         value: value.to_owned(),
