@@ -1,6 +1,8 @@
 //! Document-level judgement from rule hits: language, relevance score, categories, flags,
 //! EU Firearms Directive category with its reason.
 
+use std::sync::OnceLock;
+
 use crate::compile::{Compiled, OBJECT_KINDS};
 use crate::ident::{Region, region};
 use crate::normalize::tokenize::{alphabetic_alphanumeric, words};
@@ -195,17 +197,21 @@ fn floor(t: &str, mut i: usize) -> usize {
 
 /// The default phone region for a language.
 pub(crate) fn region_for_language(lang: Option<&str>) -> Option<Region> {
-    let code = match lang? {
-        "mk" => "MK",
-        "sq" => "AL",
-        "sr" => "RS",
-        "hr" => "HR",
-        "bs" => "BA",
-        "de" => "DE",
-        "me" | "cnr" => "ME",
+    const CODES: [&str; 7] = ["MK", "AL", "RS", "HR", "BA", "DE", "ME"];
+    // Parsed once: `region` upper-cases into a new string and parses it, a few hundred
+    // instructions for every document with a language.
+    static REGIONS: OnceLock<[Option<Region>; 7]> = OnceLock::new();
+    let i = match lang? {
+        "mk" => 0,
+        "sq" => 1,
+        "sr" => 2,
+        "hr" => 3,
+        "bs" => 4,
+        "de" => 5,
+        "me" | "cnr" => 6,
         _ => return None,
     };
-    region(code)
+    REGIONS.get_or_init(|| CODES.map(region))[i]
 }
 
 /// The judgement over all hits of one document.
@@ -361,6 +367,31 @@ mod tests {
             }
         }
         l
+    }
+
+    /// The regions parsed once are those `region` gives for each language's country code.
+    #[test]
+    fn region_for_language_as_parsed() {
+        use crate::ident::region;
+        for (lang, code) in [
+            ("mk", "MK"),
+            ("sq", "AL"),
+            ("sr", "RS"),
+            ("hr", "HR"),
+            ("bs", "BA"),
+            ("de", "DE"),
+            ("me", "ME"),
+            ("cnr", "ME"),
+        ] {
+            assert_eq!(
+                super::region_for_language(Some(lang)),
+                region(code),
+                "{lang}"
+            );
+            assert!(region(code).is_some(), "{code}");
+        }
+        assert_eq!(super::region_for_language(Some("en")), None);
+        assert_eq!(super::region_for_language(None), None);
     }
 
     proptest! {
