@@ -143,7 +143,23 @@ fn letters(sample: &str) -> Letters {
             i += 1;
             continue;
         }
-        // Two-byte characters (Latin with diacritics, Cyrillic) decoded in place: in a `str` a
+        // Cyrillic (U+0400..U+04FF) is the lead bytes D0..D3, each followed by one continuation
+        // byte in a `str`: counted without decoding, the Macedonian-only and Serbian-only
+        // letters told by their two bytes (ѓ ќ ѕ = D1 93, D1 9C, D1 95; Ѓ Ќ Ѕ = D0 83, D0 8C,
+        // D0 85; ђ ћ = D1 92, D1 9B; Ђ Ћ = D0 82, D0 8B).
+        if (0xD0..=0xD3).contains(&b)
+            && let Some(&b1) = bytes.get(i + 1)
+        {
+            cyr += 1;
+            match (b, b1) {
+                (0xD1, 0x93 | 0x9C | 0x95) | (0xD0, 0x83 | 0x8C | 0x85) => mk += 1,
+                (0xD1, 0x92 | 0x9B) | (0xD0, 0x82 | 0x8B) => sr += 1,
+                _ => {}
+            }
+            i += 2;
+            continue;
+        }
+        // Other two-byte characters (Latin with diacritics) decoded in place: in a `str` a
         // lead byte C2..DF is followed by one continuation byte.
         let ch = match (b, bytes.get(i + 1)) {
             (0xC2..=0xDF, Some(&b1)) => {
