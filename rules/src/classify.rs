@@ -33,7 +33,15 @@ pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Opt
     let cyrillic = cyr > latin;
     let fsample = &folded[..floor(folded, 64 * 1024)];
     // Marker words per language, one lookup per word (same counts as testing every set).
-    let mut found = vec![0usize; c.markers.len()];
+    // On the stack for up to 16 languages (the default pack has 7): no allocation.
+    let mut found_small = [0usize; 16];
+    let mut found_large = Vec::new();
+    let found: &mut [usize] = if c.markers.len() <= found_small.len() {
+        &mut found_small[..c.markers.len()]
+    } else {
+        found_large.resize(c.markers.len(), 0);
+        &mut found_large
+    };
     for r in words(fsample).take(4000) {
         let word = &fsample[r];
         if !c.marker_filter.may_contain(word) {
