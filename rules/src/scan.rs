@@ -1,6 +1,7 @@
 //! Finding hits in one chunk of text: the term automaton over the folded text, patterns near
 //! term hits, whole-text patterns, validators, exclusions.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
@@ -423,7 +424,13 @@ fn literal_hit(
     let matched = &norm.text[f.clone()];
     let entity = (!rule.is_cue()).then(|| {
         let get = |n: &str, _: Option<usize>| (n == "0").then_some(matched);
-        make_entity(rule, &original[span.clone()], span.clone(), &get, matched)
+        make_entity(
+            rule,
+            &original[span.clone()],
+            span.clone(),
+            &get,
+            Cow::Borrowed(matched),
+        )
     });
     Hit {
         rule: ri,
@@ -515,37 +522,43 @@ fn push_caps(
             group.and_then(|g| caps.get(g)).map(|g| g.as_str())
         }
     };
-    let entity = if rule.is_cue() {
-        None
-    } else {
-        let mut base = m.as_str();
-        let validated;
-        if let Some(v) = rule.validator {
-            let input = if rule.spec.source == Source::Original {
-                value
-            } else {
-                m.as_str()
-            };
-            match v.check(input, region) {
-                Some(n) => {
-                    validated = n;
-                    base = &validated;
-                }
-                None => return,
-            }
+    if rule.is_cue() {
+        hits.push(Hit {
+            rule: ri,
+            span,
+            folded,
+            entity: None,
+        });
+        return;
+    }
+    let mut base = Cow::Borrowed(m.as_str());
+    if let Some(v) = rule.validator {
+        let input = if rule.spec.source == Source::Original {
+            value
+        } else {
+            m.as_str()
+        };
+        match v.check(input, region) {
+            Some(n) => base = Cow::Owned(n),
+            None => return,
         }
-        let e = make_entity(rule, value, span.clone(), &get, base);
-        if rule.spec.kind == "price" && e.amount.is_none() {
-            return;
-        }
-        Some(e)
-    };
+    }
+    // The entity is made straight into the hit being pushed (an entity is a few hundred bytes:
+    // each move through a local is a copy), and a price without an amount taken back out.
     hits.push(Hit {
         rule: ri,
-        span,
+        span: span.clone(),
         folded,
-        entity,
+        entity: Some(make_entity(rule, value, span, &get, base)),
     });
+    if rule.spec.kind == "price"
+        && hits
+            .last()
+            .and_then(|h| h.entity.as_ref())
+            .is_some_and(|e| e.amount.is_none())
+    {
+        hits.pop();
+    }
 }
 
 fn make_entity<'a>(
@@ -553,7 +566,7 @@ fn make_entity<'a>(
     value: &str,
     span: Range<usize>,
     get: &dyn Fn(&str, Option<usize>) -> Option<&'a str>,
-    base: &str,
+    base: Cow<'_, str>,
 ) -> Entity {
     let field = |t: &Option<Template>| t.as_ref().map(|t| t.fill(get)).filter(|s| !s.is_empty());
     let f = &rule.fields;
@@ -577,7 +590,7 @@ fn make_entity<'a>(
         }
     }
     let normalized =
-        price.unwrap_or_else(|| field(&f.normalized).unwrap_or_else(|| base.to_owned()));
+        price.unwrap_or_else(|| field(&f.normalized).unwrap_or_else(|| base.into_owned()));
     Entity {
         kind: rule.spec.kind.clone(),
         value: value.to_owned(),
