@@ -194,8 +194,7 @@ pub(crate) fn scan(
                 match &rule.regex {
                     None => {
                         if seen.insert((tr.rule, s, end)) {
-                            let hit = literal_hit(tr.rule, rule, original, norm, s..end);
-                            hits.push(hit);
+                            push_literal_hit(tr.rule, rule, original, norm, s..end, &mut hits);
                         }
                     }
                     Some(_) => {
@@ -413,31 +412,33 @@ fn candidate_window<'r, 'h>(
     Some((re, &hay[..hi]))
 }
 
-fn literal_hit(
+/// Pushes the hit of a rule without a pattern at its term's folded range `f`, its entity made
+/// straight into the pushed hit (no copy through a local).
+fn push_literal_hit(
     ri: usize,
     rule: &CompiledRule,
     original: &str,
     norm: &Normalized,
     f: Range<usize>,
-) -> Hit {
+    hits: &mut Vec<Hit>,
+) {
     let span = norm.original_range(f.clone());
     let matched = &norm.text[f.clone()];
-    let entity = (!rule.is_cue()).then(|| {
-        let get = |n: &str, _: Option<usize>| (n == "0").then_some(matched);
-        make_entity(
-            rule,
-            &original[span.clone()],
-            span.clone(),
-            &get,
-            Cow::Borrowed(matched),
-        )
-    });
-    Hit {
+    let get = |n: &str, _: Option<usize>| (n == "0").then_some(matched);
+    hits.push(Hit {
         rule: ri,
-        span,
+        span: span.clone(),
         folded: Some(f),
-        entity,
-    }
+        entity: (!rule.is_cue()).then(|| {
+            make_entity(
+                rule,
+                &original[span.clone()],
+                span,
+                &get,
+                Cow::Borrowed(matched),
+            )
+        }),
+    });
 }
 
 #[allow(clippy::too_many_arguments)]
