@@ -13,6 +13,7 @@ use crate::compile::{Compiled, CompiledRule};
 use crate::extraction::Entity;
 use crate::ident::Region;
 use crate::normalize::Normalized;
+use crate::normalize::tokenize::alphabetic_alphanumeric;
 use crate::pack::Source;
 use crate::price::{format_price, parse_amount};
 use crate::template::Template;
@@ -129,15 +130,33 @@ impl Hasher for FastHash {
     }
 }
 
-fn word_before(t: &str, pos: usize) -> bool {
-    t[..pos]
-        .chars()
-        .next_back()
-        .is_some_and(char::is_alphanumeric)
+/// `char::is_alphanumeric`: ASCII by its byte test, the rest from the tokenizer's table (the
+/// same answers, checked there for every character).
+fn alnum(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        alphabetic_alphanumeric(c).1
+    }
 }
 
+/// Whether the character before byte `pos` (a char boundary) is alphanumeric. An ASCII byte
+/// before it is that character, decided without decoding (most folded text is ASCII).
+fn word_before(t: &str, pos: usize) -> bool {
+    match pos.checked_sub(1).map(|i| t.as_bytes()[i]) {
+        None => false,
+        Some(b) if b < 0x80 => b.is_ascii_alphanumeric(),
+        Some(_) => t[..pos].chars().next_back().is_some_and(alnum),
+    }
+}
+
+/// Whether the character at byte `pos` (a char boundary, at most the length) is alphanumeric.
 fn word_at(t: &str, pos: usize) -> bool {
-    t[pos..].chars().next().is_some_and(char::is_alphanumeric)
+    match t.as_bytes().get(pos) {
+        None => false,
+        Some(&b) if b < 0x80 => b.is_ascii_alphanumeric(),
+        Some(_) => t[pos..].chars().next().is_some_and(alnum),
+    }
 }
 
 /// A UTF-8 continuation byte (`10xxxxxx`): not the first byte of a character.
@@ -176,11 +195,11 @@ pub(crate) fn scan(
         for m in ac.find_overlapping_iter(folded) {
             let (s, e) = (m.start(), m.end());
             let term = &folded[s..e];
-            let starts_word = term.chars().next().is_some_and(char::is_alphanumeric);
+            let starts_word = term.chars().next().is_some_and(alnum);
             if starts_word && word_before(folded, s) {
                 continue;
             }
-            let ends_word = term.chars().next_back().is_some_and(char::is_alphanumeric);
+            let ends_word = term.chars().next_back().is_some_and(alnum);
             for tr in &c.terms[m.pattern().as_usize()] {
                 let mut end = e;
                 if tr.prefix {
@@ -695,6 +714,24 @@ mod tests {
             );
         }
         Ok(())
+    }
+
+    proptest! {
+        /// The word tests at every character boundary answer as `char::is_alphanumeric` of the
+        /// character before / at the position.
+        #[test]
+        fn word_tests_as_chars(t in "[a-z0-9 .,€é\u{301}ёђЀ-ӿ·–🔫ß\u{a0}²½٣]{0,24}") {
+            for pos in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
+                prop_assert_eq!(
+                    word_before(&t, pos),
+                    t[..pos].chars().next_back().is_some_and(char::is_alphanumeric)
+                );
+                prop_assert_eq!(
+                    word_at(&t, pos),
+                    t[pos..].chars().next().is_some_and(char::is_alphanumeric)
+                );
+            }
+        }
     }
 
     proptest! {
