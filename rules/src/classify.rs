@@ -249,6 +249,44 @@ pub(crate) struct Verdict {
     pub flags: Vec<String>,
 }
 
+/// How the verdict counts one rule, read from its kind and EU category once when the packs are
+/// compiled rather than by string comparisons for every rule of every document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Counts {
+    /// The kind is a sale object (`OBJECT_KINDS`).
+    pub object: bool,
+    /// The weight goes to the main sum (objects, cues, calibres, prices), not to the capped
+    /// identifier weights.
+    pub main: bool,
+    /// Rank of the EU category: A 0, B 1, C 2, anything else (or none) 3.
+    pub eu_rank: u8,
+}
+
+impl Counts {
+    pub(crate) fn of(kind: &str, eu_category: Option<&str>) -> Self {
+        Self {
+            object: OBJECT_KINDS.contains(&kind),
+            main: matches!(
+                kind,
+                "cue"
+                    | "weapon"
+                    | "weapon_type"
+                    | "part"
+                    | "ammunition"
+                    | "explosive"
+                    | "caliber"
+                    | "price"
+            ),
+            eu_rank: match eu_category {
+                Some("A") => 0,
+                Some("B") => 1,
+                Some("C") => 2,
+                _ => 3,
+            },
+        }
+    }
+}
+
 /// Scores the rules that hit (`rules`: each once, in the order of their first hit): each counts
 /// with its weight (identifier weights capped at 0.2 in total); score = 1 − e^(−sum); relevant
 /// when a sale object was found and score ≥ 0.5.
@@ -264,21 +302,10 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
     let mut eu: Option<(u8, &str, Option<&str>)> = None;
     for &ri in rules {
         let r = &c.rules[ri];
-        let kind = r.spec.kind.as_str();
-        if OBJECT_KINDS.contains(&kind) && r.weight > 0.0 {
+        if r.counts.object && r.weight > 0.0 {
             has_object = true;
         }
-        if matches!(
-            kind,
-            "cue"
-                | "weapon"
-                | "weapon_type"
-                | "part"
-                | "ammunition"
-                | "explosive"
-                | "caliber"
-                | "price"
-        ) {
+        if r.counts.main {
             sum += r.weight;
         } else {
             ids += r.weight;
@@ -287,12 +314,7 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
         if r.weight >= 0.0
             && let Some(cat) = &r.spec.eu_category
         {
-            let rank = match cat.as_str() {
-                "A" => 0,
-                "B" => 1,
-                "C" => 2,
-                _ => 3,
-            };
+            let rank = r.counts.eu_rank;
             if eu.is_none_or(|(best, ..)| rank < best) {
                 eu = Some((rank, cat.as_str(), r.spec.eu_reason.as_deref()));
             }

@@ -8,6 +8,7 @@ use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use rustc_hash::FxHashMap;
 
 use crate::boundary::{ascii_boundaries, has_boundaries, without_boundaries};
+use crate::classify::Counts;
 use crate::classify::MarkerFilter;
 
 use crate::error::Error;
@@ -43,6 +44,8 @@ pub(crate) struct CompiledRule {
     /// starting at a given position can look (`scan::for_each_match`).
     pub max_chars: Option<usize>,
     pub excludes: Vec<Regex>,
+    /// How the verdict counts the rule (from its kind and EU category).
+    pub counts: Counts,
     pub validator: Option<Validator>,
     pub weight: f32,
     pub window: [usize; 2],
@@ -321,6 +324,7 @@ impl Compiled {
             let window = spec.window.unwrap_or([48, 48]);
             let fields = FieldTemplates::new(&spec, regex.as_ref());
             rules.push(CompiledRule {
+                counts: Counts::of(&spec.kind, spec.eu_category.as_deref()),
                 needs_groups: spec.group.is_some() || fields.read_groups(),
                 fields,
                 spec,
