@@ -46,6 +46,11 @@ pub(crate) struct CompiledRule {
     pub excludes: Vec<Regex>,
     /// How the verdict counts the rule (from its kind and EU category).
     pub counts: Counts,
+    /// The kind's place in `ENTITY_KINDS` (its length for `cue`): which entities overlap-merge
+    /// together, without comparing kind strings per entity.
+    pub kind_slot: usize,
+    /// The kind is `price` (an entity without an amount is dropped).
+    pub price: bool,
     pub validator: Option<Validator>,
     pub weight: f32,
     pub window: [usize; 2],
@@ -325,6 +330,11 @@ impl Compiled {
             let fields = FieldTemplates::new(&spec, regex.as_ref());
             rules.push(CompiledRule {
                 counts: Counts::of(&spec.kind, spec.eu_category.as_deref()),
+                kind_slot: ENTITY_KINDS
+                    .iter()
+                    .position(|k| *k == spec.kind)
+                    .unwrap_or(ENTITY_KINDS.len()),
+                price: spec.kind == "price",
                 needs_groups: spec.group.is_some() || fields.read_groups(),
                 fields,
                 spec,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::classify::{detect_language, judge, region_for_language};
-use crate::compile::Compiled;
+use crate::compile::{Compiled, CompiledRule};
 pub use crate::error::Error;
 use crate::extraction::{ENTITY_KINDS, Entity, Extraction, PackRef};
 use crate::ident::{Region, region};
@@ -246,7 +246,7 @@ impl RuleEngine {
                     first_rules.push(rule);
                 }
             }
-            entities.merge(&mut hits, &order, keep_hits);
+            entities.merge(&self.compiled.rules, &mut hits, &order, keep_hits);
             if keep_hits {
                 let mut slots: Vec<Option<Hit>> = hits.into_iter().map(Some).collect();
                 kept_hits.extend(order.iter().filter_map(|&(.., i)| slots[i].take()));
@@ -317,7 +317,13 @@ impl Entities {
 
     /// Takes the entities of `hits`, visited in `order` (span order, after every earlier
     /// chunk's; see [`span_order`]); with `keep_hits` copies them and leaves the hits whole.
-    fn merge(&mut self, hits: &mut [Hit], order: &[SortKey], keep_hits: bool) {
+    fn merge(
+        &mut self,
+        rules: &[CompiledRule],
+        hits: &mut [Hit],
+        order: &[SortKey],
+        keep_hits: bool,
+    ) {
         // Sized once for the chunk's entities rather than grown push by push (each growth is an
         // allocation and a copy of the entities so far).
         let with_entity = hits.iter().filter(|h| h.entity.is_some()).count();
@@ -326,11 +332,8 @@ impl Entities {
         for &(.., i) in order {
             let h = &mut hits[i];
             let Some(e) = &h.entity else { continue };
-            let kind = ENTITY_KINDS
-                .iter()
-                .position(|k| *k == e.kind)
-                .unwrap_or(ENTITY_KINDS.len());
-            let end = &mut self.last_end[kind];
+            // The entity's kind is its rule's.
+            let end = &mut self.last_end[rules[h.rule].kind_slot];
             if e.span[0] < *end {
                 continue;
             }

@@ -571,7 +571,7 @@ fn push_caps(
         folded,
         entity: Some(make_entity(rule, value, span, &get, base)),
     });
-    if rule.spec.kind == "price"
+    if rule.price
         && hits
             .last()
             .and_then(|h| h.entity.as_ref())
@@ -595,7 +595,7 @@ fn make_entity<'a>(
     // A price with an amount and a currency is normalized to both; only other entities fill
     // the `normalized` template (filling it and dropping it cost a string).
     let mut price = None;
-    if rule.spec.kind == "price" {
+    if rule.price {
         currency = field(&f.currency);
         let crypto = matches!(currency.as_deref(), Some("BTC" | "XMR" | "ETH" | "LTC"));
         // The amount is parsed, not kept: read in place where the template allows.
