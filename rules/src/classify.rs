@@ -43,11 +43,11 @@ pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Opt
         &mut found_large
     };
     for r in words(fsample).take(4000) {
-        let word = &fsample[r];
-        if !c.marker_filter.may_contain(word) {
+        // The filter reads bytes (no character-boundary checks); a word it passes is sliced.
+        if !c.marker_filter.may_contain(&fsample.as_bytes()[r.clone()]) {
             continue;
         }
-        if let Some(langs) = c.marker_index.get(word) {
+        if let Some(langs) = c.marker_index.get(&fsample[r]) {
             for &li in langs {
                 found[li] += 1;
             }
@@ -99,10 +99,9 @@ impl MarkerFilter {
         f
     }
 
-    /// False only if `word` is none of the filter's words.
+    /// False only if the word `w` (its bytes) is none of the filter's words.
     #[inline]
-    pub(crate) fn may_contain(&self, word: &str) -> bool {
-        let w = word.as_bytes();
+    pub(crate) fn may_contain(&self, w: &[u8]) -> bool {
         if w.is_empty() || w.len() > self.max_len {
             return false;
         }
@@ -463,10 +462,10 @@ mod tests {
         ) {
             let f = MarkerFilter::new(set.iter().map(String::as_str));
             for w in &set {
-                prop_assert!(f.may_contain(w), "{w:?} refused");
+                prop_assert!(f.may_contain(w.as_bytes()), "{w:?} refused");
             }
             for w in &probes {
-                if !f.may_contain(w) {
+                if !f.may_contain(w.as_bytes()) {
                     prop_assert!(!set.contains(w), "{w:?} refused");
                 }
             }
