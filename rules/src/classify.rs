@@ -1,6 +1,8 @@
 //! Document-level judgement from rule hits: language, relevance score, categories, flags,
 //! EU Firearms Directive category with its reason.
 
+use std::sync::OnceLock;
+
 use crate::compile::{Compiled, OBJECT_KINDS};
 use crate::ident::{Region, region};
 use crate::normalize::tokenize::{alphabetic_alphanumeric, words};
@@ -31,8 +33,20 @@ pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Opt
     let cyrillic = cyr > latin;
     let fsample = &folded[..floor(folded, 64 * 1024)];
     // Marker words per language, one lookup per word (same counts as testing every set).
-    let mut found = vec![0usize; c.markers.len()];
+    // On the stack for up to 16 languages (the default pack has 7): no allocation.
+    let mut found_small = [0usize; 16];
+    let mut found_large = Vec::new();
+    let found: &mut [usize] = if c.markers.len() <= found_small.len() {
+        &mut found_small[..c.markers.len()]
+    } else {
+        found_large.resize(c.markers.len(), 0);
+        &mut found_large
+    };
     for r in words(fsample).take(4000) {
+        // The filter reads bytes (no character-boundary checks); a word it passes is sliced.
+        if !c.marker_filter.may_contain(&fsample.as_bytes()[r.clone()]) {
+            continue;
+        }
         if let Some(langs) = c.marker_index.get(&fsample[r]) {
             for &li in langs {
                 found[li] += 1;
@@ -56,6 +70,50 @@ pub(crate) fn detect_language(c: &Compiled, original: &str, folded: &str) -> Opt
         }
     }
     best.map(|(_, l)| l.to_owned())
+}
+
+/// A set of words that answers "maybe" for each of them and "no" for most others, in a few
+/// instructions: a bit per (length, last five bits of the first byte, of the last byte). Most
+/// words of a text are no marker, and for those the bit spares the hash lookup (hashing the
+/// word, probing, comparing); a word that passes is looked up as before, so the counts are
+/// those of the lookup alone.
+#[derive(Debug, Clone)]
+pub(crate) struct MarkerFilter {
+    bits: Vec<u64>,
+    /// Length in bytes of the longest word: longer ones are no marker.
+    max_len: usize,
+}
+
+impl MarkerFilter {
+    /// The filter of `words` (the empty word, which no word walk yields, is left out).
+    pub(crate) fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut f = Self {
+            bits: vec![0; (16 << 10) / 64],
+            max_len: 0,
+        };
+        for w in words.into_iter().filter(|w| !w.is_empty()) {
+            f.max_len = f.max_len.max(w.len());
+            let slot = Self::slot(w.as_bytes());
+            f.bits[slot / 64] |= 1 << (slot % 64);
+        }
+        f
+    }
+
+    /// False only if the word `w` (its bytes) is none of the filter's words.
+    #[inline]
+    pub(crate) fn may_contain(&self, w: &[u8]) -> bool {
+        if w.is_empty() || w.len() > self.max_len {
+            return false;
+        }
+        let slot = Self::slot(w);
+        self.bits[slot / 64] & (1 << (slot % 64)) != 0
+    }
+
+    /// The bit of a non-empty word: 4 bits of length, 5 of the first byte, 5 of the last.
+    fn slot(w: &[u8]) -> usize {
+        let (first, last) = (w[0], w[w.len() - 1]);
+        ((w.len() & 15) << 10) | (usize::from(first & 31) << 5) | usize::from(last & 31)
+    }
 }
 
 /// Letters of a text by script: Cyrillic (with the Macedonian-only and Serbian-only ones apart)
@@ -92,7 +150,23 @@ fn letters(sample: &str) -> Letters {
             i += 1;
             continue;
         }
-        // Two-byte characters (Latin with diacritics, Cyrillic) decoded in place: in a `str` a
+        // Cyrillic (U+0400..U+04FF) is the lead bytes D0..D3, each followed by one continuation
+        // byte in a `str`: counted without decoding, the Macedonian-only and Serbian-only
+        // letters told by their two bytes (ѓ ќ ѕ = D1 93, D1 9C, D1 95; Ѓ Ќ Ѕ = D0 83, D0 8C,
+        // D0 85; ђ ћ = D1 92, D1 9B; Ђ Ћ = D0 82, D0 8B).
+        if (0xD0..=0xD3).contains(&b)
+            && let Some(&b1) = bytes.get(i + 1)
+        {
+            cyr += 1;
+            match (b, b1) {
+                (0xD1, 0x93 | 0x9C | 0x95) | (0xD0, 0x83 | 0x8C | 0x85) => mk += 1,
+                (0xD1, 0x92 | 0x9B) | (0xD0, 0x82 | 0x8B) => sr += 1,
+                _ => {}
+            }
+            i += 2;
+            continue;
+        }
+        // Other two-byte characters (Latin with diacritics) decoded in place: in a `str` a
         // lead byte C2..DF is followed by one continuation byte.
         let ch = match (b, bytes.get(i + 1)) {
             (0xC2..=0xDF, Some(&b1)) => {
@@ -146,17 +220,21 @@ fn floor(t: &str, mut i: usize) -> usize {
 
 /// The default phone region for a language.
 pub(crate) fn region_for_language(lang: Option<&str>) -> Option<Region> {
-    let code = match lang? {
-        "mk" => "MK",
-        "sq" => "AL",
-        "sr" => "RS",
-        "hr" => "HR",
-        "bs" => "BA",
-        "de" => "DE",
-        "me" | "cnr" => "ME",
+    const CODES: [&str; 7] = ["MK", "AL", "RS", "HR", "BA", "DE", "ME"];
+    // Parsed once: `region` upper-cases into a new string and parses it, a few hundred
+    // instructions for every document with a language.
+    static REGIONS: OnceLock<[Option<Region>; 7]> = OnceLock::new();
+    let i = match lang? {
+        "mk" => 0,
+        "sq" => 1,
+        "sr" => 2,
+        "hr" => 3,
+        "bs" => 4,
+        "de" => 5,
+        "me" | "cnr" => 6,
         _ => return None,
     };
-    region(code)
+    REGIONS.get_or_init(|| CODES.map(region))[i]
 }
 
 /// The judgement over all hits of one document.
@@ -170,6 +248,44 @@ pub(crate) struct Verdict {
     pub flags: Vec<String>,
 }
 
+/// How the verdict counts one rule, read from its kind and EU category once when the packs are
+/// compiled rather than by string comparisons for every rule of every document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Counts {
+    /// The kind is a sale object (`OBJECT_KINDS`).
+    pub object: bool,
+    /// The weight goes to the main sum (objects, cues, calibres, prices), not to the capped
+    /// identifier weights.
+    pub main: bool,
+    /// Rank of the EU category: A 0, B 1, C 2, anything else (or none) 3.
+    pub eu_rank: u8,
+}
+
+impl Counts {
+    pub(crate) fn of(kind: &str, eu_category: Option<&str>) -> Self {
+        Self {
+            object: OBJECT_KINDS.contains(&kind),
+            main: matches!(
+                kind,
+                "cue"
+                    | "weapon"
+                    | "weapon_type"
+                    | "part"
+                    | "ammunition"
+                    | "explosive"
+                    | "caliber"
+                    | "price"
+            ),
+            eu_rank: match eu_category {
+                Some("A") => 0,
+                Some("B") => 1,
+                Some("C") => 2,
+                _ => 3,
+            },
+        }
+    }
+}
+
 /// Scores the rules that hit (`rules`: each once, in the order of their first hit): each counts
 /// with its weight (identifier weights capped at 0.2 in total); score = 1 − e^(−sum); relevant
 /// when a sale object was found and score ≥ 0.5.
@@ -180,40 +296,26 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
     // Sorted and deduplicated once at the end (a document has a handful: cheaper than a
     // `BTreeSet`'s node allocations, same order).
     let mut flags: Vec<&str> = Vec::new();
-    let mut categories: Vec<&str> = Vec::new();
-    let mut eu: Vec<(u8, &str, Option<&str>)> = Vec::new();
+    // The EU category of the lowest rank, the first of equals (what a stable sort by rank put
+    // first): kept as the rules are read instead of collected and sorted.
+    let mut eu: Option<(u8, &str, Option<&str>)> = None;
     for &ri in rules {
         let r = &c.rules[ri];
-        let kind = r.spec.kind.as_str();
-        if OBJECT_KINDS.contains(&kind) && r.weight > 0.0 {
+        if r.counts.object && r.weight > 0.0 {
             has_object = true;
         }
-        if matches!(
-            kind,
-            "cue"
-                | "weapon"
-                | "weapon_type"
-                | "part"
-                | "ammunition"
-                | "explosive"
-                | "caliber"
-                | "price"
-        ) {
+        if r.counts.main {
             sum += r.weight;
         } else {
             ids += r.weight;
         }
         flags.extend(r.spec.flags.iter().map(String::as_str));
-        if r.weight >= 0.0 {
-            categories.extend(r.spec.categories.iter().map(String::as_str));
-            if let Some(cat) = &r.spec.eu_category {
-                let rank = match cat.as_str() {
-                    "A" => 0,
-                    "B" => 1,
-                    "C" => 2,
-                    _ => 3,
-                };
-                eu.push((rank, cat.as_str(), r.spec.eu_reason.as_deref()));
+        if r.weight >= 0.0
+            && let Some(cat) = &r.spec.eu_category
+        {
+            let rank = r.counts.eu_rank;
+            if eu.is_none_or(|(best, ..)| rank < best) {
+                eu = Some((rank, cat.as_str(), r.spec.eu_reason.as_deref()));
             }
         }
     }
@@ -236,13 +338,20 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
             ..Verdict::default()
         };
     }
+    // Categories only matter for a relevant document: collected here, in one allocation.
+    let mut categories: Vec<&str> = Vec::with_capacity(rules.len() + 1);
+    for &ri in rules {
+        let r = &c.rules[ri];
+        if r.weight >= 0.0 {
+            categories.extend(r.spec.categories.iter().map(String::as_str));
+        }
+    }
     if flags.iter().any(|f| f == "converted") && categories.contains(&"alarm_weapon") {
         categories.push("firearm/pistol");
     }
-    eu.sort_by_key(|e| e.0);
-    let (mut eu_category, mut eu_reason) = match eu.first() {
+    let (mut eu_category, mut eu_reason) = match eu {
         Some((_, cat, reason)) => (
-            Some((*cat).to_owned()),
+            Some(cat.to_owned()),
             Some(reason.map_or_else(
                 || format!("category {cat} suggested by the matched rules"),
                 str::to_owned,
@@ -277,7 +386,7 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
 mod tests {
     use proptest::prelude::*;
 
-    use super::{Letters, ascii_letters, letters};
+    use super::{Letters, MarkerFilter, ascii_letters, letters};
 
     /// The letter count as it was, character by character.
     fn reference(sample: &str) -> Letters {
@@ -305,6 +414,31 @@ mod tests {
         l
     }
 
+    /// The regions parsed once are those `region` gives for each language's country code.
+    #[test]
+    fn region_for_language_as_parsed() {
+        use crate::ident::region;
+        for (lang, code) in [
+            ("mk", "MK"),
+            ("sq", "AL"),
+            ("sr", "RS"),
+            ("hr", "HR"),
+            ("bs", "BA"),
+            ("de", "DE"),
+            ("me", "ME"),
+            ("cnr", "ME"),
+        ] {
+            assert_eq!(
+                super::region_for_language(Some(lang)),
+                region(code),
+                "{lang}"
+            );
+            assert!(region(code).is_some(), "{code}");
+        }
+        assert_eq!(super::region_for_language(Some("en")), None);
+        assert_eq!(super::region_for_language(None), None);
+    }
+
     proptest! {
         /// The eight-byte letter count agrees with counting byte by byte.
         #[test]
@@ -317,6 +451,24 @@ mod tests {
         #[test]
         fn letters_as_the_reference(s in "[a-zA-Z0-9 .,@\\[`{~\\x7f\\n\\u{0}ёђѓѕќћЀ-ӿčšžëçß€–…ԀΑ🔫\\u{301}]{0,60}") {
             prop_assert_eq!(letters(&s), reference(&s));
+        }
+
+        /// The marker filter lets every word of its set through, and answers as the set does
+        /// whenever it says no.
+        #[test]
+        fn marker_filter_passes_its_words(
+            set in proptest::collection::hash_set("[a-z]{1,6}|[a-zа-я0-9]{1,20}", 0..40),
+            probes in proptest::collection::vec("[a-z]{1,6}|[a-zа-я0-9]{1,20}|\\PC{0,8}", 0..40),
+        ) {
+            let f = MarkerFilter::new(set.iter().map(String::as_str));
+            for w in &set {
+                prop_assert!(f.may_contain(w.as_bytes()), "{w:?} refused");
+            }
+            for w in &probes {
+                if !f.may_contain(w.as_bytes()) {
+                    prop_assert!(!set.contains(w), "{w:?} refused");
+                }
+            }
         }
 
         #[test]

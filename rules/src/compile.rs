@@ -8,6 +8,8 @@ use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use rustc_hash::FxHashMap;
 
 use crate::boundary::{ascii_boundaries, has_boundaries, without_boundaries};
+use crate::classify::Counts;
+use crate::classify::MarkerFilter;
 
 use crate::error::Error;
 use crate::extraction::ENTITY_KINDS;
@@ -42,6 +44,13 @@ pub(crate) struct CompiledRule {
     /// starting at a given position can look (`scan::for_each_match`).
     pub max_chars: Option<usize>,
     pub excludes: Vec<Regex>,
+    /// How the verdict counts the rule (from its kind and EU category).
+    pub counts: Counts,
+    /// The kind's place in `ENTITY_KINDS` (its length for `cue`): which entities overlap-merge
+    /// together, without comparing kind strings per entity.
+    pub kind_slot: usize,
+    /// The kind is `price` (an entity without an amount is dropped).
+    pub price: bool,
     pub validator: Option<Validator>,
     pub weight: f32,
     pub window: [usize; 2],
@@ -136,6 +145,8 @@ pub(crate) struct Compiled {
     pub markers: Vec<(String, HashSet<String>)>,
     /// Marker word → indices (into `markers`) of the languages it marks: one lookup per word.
     pub marker_index: FxHashMap<String, Vec<usize>>,
+    /// A cheap test every marker word passes, asked before `marker_index` is looked up.
+    pub marker_filter: MarkerFilter,
 }
 
 fn default_weight(kind: &str) -> f32 {
@@ -318,6 +329,12 @@ impl Compiled {
             let window = spec.window.unwrap_or([48, 48]);
             let fields = FieldTemplates::new(&spec, regex.as_ref());
             rules.push(CompiledRule {
+                counts: Counts::of(&spec.kind, spec.eu_category.as_deref()),
+                kind_slot: ENTITY_KINDS
+                    .iter()
+                    .position(|k| *k == spec.kind)
+                    .unwrap_or(ENTITY_KINDS.len()),
+                price: spec.kind == "price",
                 needs_groups: spec.group.is_some() || fields.read_groups(),
                 fields,
                 spec,
@@ -358,6 +375,7 @@ impl Compiled {
             folded_set,
             original_set,
             vocabulary,
+            marker_filter: MarkerFilter::new(markers.values().flatten().map(String::as_str)),
             marker_index: marker_index(&markers),
             markers: markers.into_iter().collect(),
         })

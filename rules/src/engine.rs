@@ -1,11 +1,12 @@
 //! The rule engine: loaded packs compiled once, run over documents.
 
+use std::cmp::Reverse;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
 use crate::classify::{detect_language, judge, region_for_language};
-use crate::compile::Compiled;
+use crate::compile::{Compiled, CompiledRule};
 pub use crate::error::Error;
 use crate::extraction::{ENTITY_KINDS, Entity, Extraction, PackRef};
 use crate::ident::{Region, region};
@@ -203,8 +204,17 @@ impl RuleEngine {
         let mut kept_hits: Vec<Hit> = Vec::new();
         // The rules that hit, each once, in the order of their first hit: all the verdict reads
         // (a rule id rather than a copy of the hit).
-        let mut first_rules: Vec<usize> = Vec::new();
-        let mut seen_rules = vec![false; self.compiled.rules.len()];
+        let mut first_rules: Vec<usize> = Vec::with_capacity(16);
+        // On the stack for packs of up to 128 rules (the default has 89): no allocation.
+        let mut seen_small = [false; 128];
+        let mut seen_large = Vec::new();
+        let n_rules = self.compiled.rules.len();
+        let seen_rules: &mut [bool] = if n_rules <= seen_small.len() {
+            &mut seen_small[..n_rules]
+        } else {
+            seen_large.resize(n_rules, false);
+            &mut seen_large
+        };
         let mut entities = Entities::new(self.entity_limit);
         let mut first_norm = String::new();
         let mut language = None;
@@ -221,27 +231,25 @@ impl RuleEngine {
                 }
             }
             let mut hits = scan(&self.compiled, chunk, &norm, reg);
-            for h in &mut hits {
-                h.span = h.span.start + start..h.span.end + start;
-                if let Some(e) = h.entity.as_mut() {
-                    e.span = [e.span[0] + start, e.span[1] + start];
+            if start > 0 {
+                for h in &mut hits {
+                    h.span = h.span.start + start..h.span.end + start;
+                    if let Some(e) = h.entity.as_mut() {
+                        e.span = [e.span[0] + start, e.span[1] + start];
+                    }
                 }
             }
-            hits.sort_by(|a, b| {
-                a.span
-                    .start
-                    .cmp(&b.span.start)
-                    .then(b.span.end.cmp(&a.span.end))
-                    .then(a.rule.cmp(&b.rule))
-            });
-            for h in &hits {
-                if !std::mem::replace(&mut seen_rules[h.rule], true) {
-                    first_rules.push(h.rule);
+            let order = span_order(&hits);
+            for &(.., i) in &order {
+                let rule = hits[i].rule;
+                if !std::mem::replace(&mut seen_rules[rule], true) {
+                    first_rules.push(rule);
                 }
             }
-            entities.merge(&mut hits, keep_hits);
+            entities.merge(&self.compiled.rules, &mut hits, &order, keep_hits);
             if keep_hits {
-                kept_hits.append(&mut hits);
+                let mut slots: Vec<Option<Hit>> = hits.into_iter().map(Some).collect();
+                kept_hits.extend(order.iter().filter_map(|&(.., i)| slots[i].take()));
             }
             if start == 0 {
                 first_norm = norm.text;
@@ -307,21 +315,25 @@ impl Entities {
         }
     }
 
-    /// Takes the entities of `hits` (in span order, after every earlier chunk's); with
-    /// `keep_hits` copies them and leaves the hits whole.
-    fn merge(&mut self, hits: &mut [Hit], keep_hits: bool) {
+    /// Takes the entities of `hits`, visited in `order` (span order, after every earlier
+    /// chunk's; see [`span_order`]); with `keep_hits` copies them and leaves the hits whole.
+    fn merge(
+        &mut self,
+        rules: &[CompiledRule],
+        hits: &mut [Hit],
+        order: &[SortKey],
+        keep_hits: bool,
+    ) {
         // Sized once for the chunk's entities rather than grown push by push (each growth is an
         // allocation and a copy of the entities so far).
         let with_entity = hits.iter().filter(|h| h.entity.is_some()).count();
         self.list
             .reserve(with_entity.min(self.limit.saturating_sub(self.list.len())));
-        for h in hits {
+        for &(.., i) in order {
+            let h = &mut hits[i];
             let Some(e) = &h.entity else { continue };
-            let kind = ENTITY_KINDS
-                .iter()
-                .position(|k| *k == e.kind)
-                .unwrap_or(ENTITY_KINDS.len());
-            let end = &mut self.last_end[kind];
+            // The entity's kind is its rule's.
+            let end = &mut self.last_end[rules[h.rule].kind_slot];
             if e.span[0] < *end {
                 continue;
             }
@@ -337,6 +349,23 @@ impl Entities {
     }
 }
 
+/// A hit's place in span order: start, longest first, rule, then its index in the chunk's hits.
+type SortKey = (usize, Reverse<usize>, usize, usize);
+
+/// The hits' indices in span order: by start, the longest first, then by rule; hits equal in
+/// all three keep the order `scan` made them in (the index breaks the tie, so an unstable sort
+/// gives the stable order). The keys are sorted rather than the hits themselves: a hit carries
+/// its entity (a few hundred bytes), and sorting moved every one of them, several times.
+fn span_order(hits: &[Hit]) -> Vec<SortKey> {
+    let mut order: Vec<SortKey> = hits
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.span.start, Reverse(h.span.end), h.rule, i))
+        .collect();
+    order.sort_unstable();
+    order
+}
+
 /// DESIGN.md §3: an `ammunition` entity is normalized to its calibre when one is written next
 /// to it (within 48 bytes), else stays `ammunition`; of two at the same distance the first.
 ///
@@ -344,22 +373,41 @@ impl Entities {
 /// by end too, and the nearest to an ammunition entity is the first one overlapping it, else
 /// the last one before it or the first one after it. Two binary searches per ammunition entity,
 /// so a page of nothing but ammunition ads costs `n log n`, not `n²` (4 MB of them took 14 s).
+///
+/// Nothing to do (and nothing collected) without an ammunition entity; the calibres are listed
+/// by index rather than by a copy of their text (only ammunition entities change).
 fn ammunition_calibers(entities: &mut [Entity]) {
-    let calibers: Vec<([usize; 2], String)> = entities
+    if !entities.iter().any(|e| e.kind == "ammunition") {
+        return;
+    }
+    let calibers: Vec<([usize; 2], usize)> = entities
         .iter()
-        .filter(|e| e.kind == "caliber")
-        .map(|e| (e.span, e.normalized.clone()))
+        .enumerate()
+        .filter(|(_, e)| e.kind == "caliber")
+        .map(|(i, e)| (e.span, i))
         .collect();
-    for e in entities.iter_mut().filter(|e| e.kind == "ammunition") {
-        if let Some(i) = nearest_caliber(&calibers, e.span) {
-            e.normalized.clone_from(&calibers[i].1);
+    for i in 0..entities.len() {
+        if entities[i].kind != "ammunition" {
+            continue;
+        }
+        if let Some(c) = nearest_caliber(&calibers, entities[i].span) {
+            // `j` is a calibre, `i` is not: two distinct entities.
+            let j = calibers[c].1;
+            let (ammunition, caliber) = if i < j {
+                let (lo, hi) = entities.split_at_mut(j);
+                (&mut lo[i], &hi[0])
+            } else {
+                let (lo, hi) = entities.split_at_mut(i);
+                (&mut hi[0], &lo[j])
+            };
+            ammunition.normalized.clone_from(&caliber.normalized);
         }
     }
 }
 
 /// Index of the calibre nearest to `span` within 48 bytes (the first of equals), in calibres
 /// that do not overlap one another, sorted by start.
-fn nearest_caliber(calibers: &[([usize; 2], String)], span: [usize; 2]) -> Option<usize> {
+fn nearest_caliber<T>(calibers: &[([usize; 2], T)], span: [usize; 2]) -> Option<usize> {
     const NEAR: usize = 48;
     // Calibres starting before the entity ends lie before it or overlap it.
     let after = calibers.partition_point(|(s, _)| s[0] < span[1]);

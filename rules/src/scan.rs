@@ -1,6 +1,7 @@
 //! Finding hits in one chunk of text: the term automaton over the folded text, patterns near
 //! term hits, whole-text patterns, validators, exclusions.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
@@ -12,6 +13,7 @@ use crate::compile::{Compiled, CompiledRule};
 use crate::extraction::Entity;
 use crate::ident::Region;
 use crate::normalize::Normalized;
+use crate::normalize::tokenize::alphabetic_alphanumeric;
 use crate::pack::Source;
 use crate::price::{format_price, parse_amount};
 use crate::template::Template;
@@ -128,15 +130,33 @@ impl Hasher for FastHash {
     }
 }
 
-fn word_before(t: &str, pos: usize) -> bool {
-    t[..pos]
-        .chars()
-        .next_back()
-        .is_some_and(char::is_alphanumeric)
+/// `char::is_alphanumeric`: ASCII by its byte test, the rest from the tokenizer's table (the
+/// same answers, checked there for every character).
+fn alnum(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        alphabetic_alphanumeric(c).1
+    }
 }
 
+/// Whether the character before byte `pos` (a char boundary) is alphanumeric. An ASCII byte
+/// before it is that character, decided without decoding (most folded text is ASCII).
+fn word_before(t: &str, pos: usize) -> bool {
+    match pos.checked_sub(1).map(|i| t.as_bytes()[i]) {
+        None => false,
+        Some(b) if b < 0x80 => b.is_ascii_alphanumeric(),
+        Some(_) => t[..pos].chars().next_back().is_some_and(alnum),
+    }
+}
+
+/// Whether the character at byte `pos` (a char boundary, at most the length) is alphanumeric.
 fn word_at(t: &str, pos: usize) -> bool {
-    t[pos..].chars().next().is_some_and(char::is_alphanumeric)
+    match t.as_bytes().get(pos) {
+        None => false,
+        Some(&b) if b < 0x80 => b.is_ascii_alphanumeric(),
+        Some(_) => t[pos..].chars().next().is_some_and(alnum),
+    }
 }
 
 /// A UTF-8 continuation byte (`10xxxxxx`): not the first byte of a character.
@@ -175,11 +195,11 @@ pub(crate) fn scan(
         for m in ac.find_overlapping_iter(folded) {
             let (s, e) = (m.start(), m.end());
             let term = &folded[s..e];
-            let starts_word = term.chars().next().is_some_and(char::is_alphanumeric);
+            let starts_word = term.chars().next().is_some_and(alnum);
             if starts_word && word_before(folded, s) {
                 continue;
             }
-            let ends_word = term.chars().next_back().is_some_and(char::is_alphanumeric);
+            let ends_word = term.chars().next_back().is_some_and(alnum);
             for tr in &c.terms[m.pattern().as_usize()] {
                 let mut end = e;
                 if tr.prefix {
@@ -193,8 +213,7 @@ pub(crate) fn scan(
                 match &rule.regex {
                     None => {
                         if seen.insert((tr.rule, s, end)) {
-                            let hit = literal_hit(tr.rule, rule, original, norm, s..end);
-                            hits.push(hit);
+                            push_literal_hit(tr.rule, rule, original, norm, s..end, &mut hits);
                         }
                     }
                     Some(_) => {
@@ -412,25 +431,33 @@ fn candidate_window<'r, 'h>(
     Some((re, &hay[..hi]))
 }
 
-fn literal_hit(
+/// Pushes the hit of a rule without a pattern at its term's folded range `f`, its entity made
+/// straight into the pushed hit (no copy through a local).
+fn push_literal_hit(
     ri: usize,
     rule: &CompiledRule,
     original: &str,
     norm: &Normalized,
     f: Range<usize>,
-) -> Hit {
+    hits: &mut Vec<Hit>,
+) {
     let span = norm.original_range(f.clone());
     let matched = &norm.text[f.clone()];
-    let entity = (!rule.is_cue()).then(|| {
-        let get = |n: &str, _: Option<usize>| (n == "0").then_some(matched);
-        make_entity(rule, &original[span.clone()], span.clone(), &get, matched)
-    });
-    Hit {
+    let get = |n: &str, _: Option<usize>| (n == "0").then_some(matched);
+    hits.push(Hit {
         rule: ri,
-        span,
+        span: span.clone(),
         folded: Some(f),
-        entity,
-    }
+        entity: (!rule.is_cue()).then(|| {
+            make_entity(
+                rule,
+                &original[span.clone()],
+                span,
+                &get,
+                Cow::Borrowed(matched),
+            )
+        }),
+    });
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -515,37 +542,43 @@ fn push_caps(
             group.and_then(|g| caps.get(g)).map(|g| g.as_str())
         }
     };
-    let entity = if rule.is_cue() {
-        None
-    } else {
-        let mut base = m.as_str();
-        let validated;
-        if let Some(v) = rule.validator {
-            let input = if rule.spec.source == Source::Original {
-                value
-            } else {
-                m.as_str()
-            };
-            match v.check(input, region) {
-                Some(n) => {
-                    validated = n;
-                    base = &validated;
-                }
-                None => return,
-            }
+    if rule.is_cue() {
+        hits.push(Hit {
+            rule: ri,
+            span,
+            folded,
+            entity: None,
+        });
+        return;
+    }
+    let mut base = Cow::Borrowed(m.as_str());
+    if let Some(v) = rule.validator {
+        let input = if rule.spec.source == Source::Original {
+            value
+        } else {
+            m.as_str()
+        };
+        match v.check(input, region) {
+            Some(n) => base = Cow::Owned(n),
+            None => return,
         }
-        let e = make_entity(rule, value, span.clone(), &get, base);
-        if rule.spec.kind == "price" && e.amount.is_none() {
-            return;
-        }
-        Some(e)
-    };
+    }
+    // The entity is made straight into the hit being pushed (an entity is a few hundred bytes:
+    // each move through a local is a copy), and a price without an amount taken back out.
     hits.push(Hit {
         rule: ri,
-        span,
+        span: span.clone(),
         folded,
-        entity,
+        entity: Some(make_entity(rule, value, span, &get, base)),
     });
+    if rule.price
+        && hits
+            .last()
+            .and_then(|h| h.entity.as_ref())
+            .is_some_and(|e| e.amount.is_none())
+    {
+        hits.pop();
+    }
 }
 
 fn make_entity<'a>(
@@ -553,21 +586,31 @@ fn make_entity<'a>(
     value: &str,
     span: Range<usize>,
     get: &dyn Fn(&str, Option<usize>) -> Option<&'a str>,
-    base: &str,
+    base: Cow<'_, str>,
 ) -> Entity {
     let field = |t: &Option<Template>| t.as_ref().map(|t| t.fill(get)).filter(|s| !s.is_empty());
     let f = &rule.fields;
-    let mut normalized = field(&f.normalized).unwrap_or_else(|| base.to_owned());
     let mut amount = None;
     let mut currency = None;
-    if rule.spec.kind == "price" {
+    // A price with an amount and a currency is normalized to both; only other entities fill
+    // the `normalized` template (filling it and dropping it cost a string).
+    let mut price = None;
+    if rule.price {
         currency = field(&f.currency);
         let crypto = matches!(currency.as_deref(), Some("BTC" | "XMR" | "ETH" | "LTC"));
-        amount = field(&f.amount).and_then(|a| parse_amount(&a, crypto));
+        // The amount is parsed, not kept: read in place where the template allows.
+        amount = f
+            .amount
+            .as_ref()
+            .map(|t| t.fill_str(get))
+            .filter(|a| !a.is_empty())
+            .and_then(|a| parse_amount(&a, crypto));
         if let (Some(a), Some(cur)) = (amount, &currency) {
-            normalized = format_price(a, cur);
+            price = Some(format_price(a, cur));
         }
     }
+    let normalized =
+        price.unwrap_or_else(|| field(&f.normalized).unwrap_or_else(|| base.into_owned()));
     Entity {
         kind: rule.spec.kind.clone(),
         value: value.to_owned(),
@@ -671,6 +714,24 @@ mod tests {
             );
         }
         Ok(())
+    }
+
+    proptest! {
+        /// The word tests at every character boundary answer as `char::is_alphanumeric` of the
+        /// character before / at the position.
+        #[test]
+        fn word_tests_as_chars(t in "[a-z0-9 .,€é\u{301}ёђЀ-ӿ·–🔫ß\u{a0}²½٣]{0,24}") {
+            for pos in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
+                prop_assert_eq!(
+                    word_before(&t, pos),
+                    t[..pos].chars().next_back().is_some_and(char::is_alphanumeric)
+                );
+                prop_assert_eq!(
+                    word_at(&t, pos),
+                    t[pos..].chars().next().is_some_and(char::is_alphanumeric)
+                );
+            }
+        }
     }
 
     proptest! {
