@@ -386,22 +386,17 @@ fn ammunition_calibers(entities: &mut [Entity]) {
         .filter(|(_, e)| e.kind == "caliber")
         .map(|(i, e)| (e.span, i))
         .collect();
-    for i in 0..entities.len() {
-        if entities[i].kind != "ammunition" {
-            continue;
-        }
-        if let Some(c) = nearest_caliber(&calibers, entities[i].span) {
-            // `j` is a calibre, `i` is not: two distinct entities.
-            let j = calibers[c].1;
-            let (ammunition, caliber) = if i < j {
-                let (lo, hi) = entities.split_at_mut(j);
-                (&mut lo[i], &hi[0])
-            } else {
-                let (lo, hi) = entities.split_at_mut(i);
-                (&mut hi[0], &lo[j])
-            };
-            ammunition.normalized.clone_from(&caliber.normalized);
-        }
+    // Each ammunition entity with its calibre, found first, then written: no entity is read and
+    // written in one pass.
+    let pairs: Vec<(usize, usize)> = entities
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == "ammunition")
+        .filter_map(|(i, e)| nearest_caliber(&calibers, e.span).map(|c| (i, calibers[c].1)))
+        .collect();
+    for (ammunition, caliber) in pairs {
+        let normalized = entities[caliber].normalized.clone();
+        entities[ammunition].normalized = normalized;
     }
 }
 
