@@ -104,12 +104,66 @@ struct Fold {
 const LOW: std::ops::Range<u32> = 0x80..0x530;
 const PUNCT: std::ops::Range<u32> = 0x2000..0x20D0;
 
-/// Folds of the characters of `LOW` and of `PUNCT`, by code point.
-type Table = (Vec<Option<Fold>>, Vec<Option<Fold>>);
+/// Folds of the characters of `LOW` and of `PUNCT`, by code point, and the letters among them
+/// packed for the token loop (see [`Letters`]).
+struct Table {
+    low: Vec<Option<Fold>>,
+    punct: Vec<Option<Fold>>,
+    letters: Letters,
+}
 
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| (LOW.map(fold_of).collect(), PUNCT.map(fold_of).collect()))
+    TABLE.get_or_init(|| {
+        let low: Vec<Option<Fold>> = LOW.map(fold_of).collect();
+        let punct = PUNCT.map(fold_of).collect();
+        let letters = Letters::new(&low);
+        Table {
+            low,
+            punct,
+            letters,
+        }
+    })
+}
+
+/// The two-byte letters of the table (Latin with diacritics, Cyrillic: most non-ASCII
+/// characters of the ads), indexed by code point below U+0800 and packed in a `u32`, so the
+/// token loop folds one from its two bytes with one load, without going through a `&str`:
+/// the output's bytes in bits 0–7 and 8–15 (ASCII lowercase letters), their count (0 for the
+/// soft and hard signs, at most 2) in bits 16–23, and the kind in bits 24–31
+/// (`LETTER_LATIN` or `LETTER_CYRILLIC`); 0 for every other character (punctuation, folds
+/// longer than two bytes, characters outside the table), which takes the general lookup.
+struct Letters(Box<[u32]>);
+
+const LETTER_LATIN: u32 = 1;
+const LETTER_CYRILLIC: u32 = 2;
+
+impl Letters {
+    fn new(low: &[Option<Fold>]) -> Self {
+        let mut packed = vec![0u32; 0x800];
+        for (cp, fold) in (LOW.start..).zip(low) {
+            let Some(f) = fold else { continue };
+            let kind = match f.kind {
+                Kind::Latin => LETTER_LATIN,
+                Kind::Cyrillic => LETTER_CYRILLIC,
+                Kind::Punct => continue,
+            };
+            let out = f.out.as_bytes();
+            if cp >= 0x800 || out.len() > 2 || !out.iter().all(u8::is_ascii_lowercase) {
+                continue;
+            }
+            let byte = |k: usize| u32::from(out.get(k).copied().unwrap_or(0));
+            packed[cp as usize] = byte(0) | byte(1) << 8 | (out.len() as u32) << 16 | kind << 24;
+        }
+        Self(packed.into_boxed_slice())
+    }
+
+    /// The packed fold of the two-byte character `b0 b1` (0 when it is not such a letter).
+    #[inline(always)]
+    fn get(&self, b0: u8, b1: u8) -> u32 {
+        let cp = (usize::from(b0 & 0x1F) << 6) | usize::from(b1 & 0x3F);
+        self.0.get(cp).copied().unwrap_or(0)
+    }
 }
 
 /// The fold of the (non-ASCII) character `s` starts with and its length in bytes, if the
@@ -122,11 +176,10 @@ fn lookup(table: &Table, s: &str) -> Option<(Fold, usize)> {
             (c as u32, c.len_utf8())
         }
     };
-    let (low, punct) = table;
     let fold = if LOW.contains(&cp) {
-        low[(cp - LOW.start) as usize]
+        table.low[(cp - LOW.start) as usize]
     } else if PUNCT.contains(&cp) {
-        punct[(cp - PUNCT.start) as usize]
+        table.punct[(cp - PUNCT.start) as usize]
     } else {
         None
     };
@@ -348,6 +401,34 @@ fn fold_token(token: &str, base: usize, out: &mut Out, after_inert: bool) -> boo
             i += 1;
             continue;
         }
+        if let 0xC2..=0xDF = b
+            && let Some(&b1) = bytes.get(i + 1)
+        {
+            let packed = table.letters.get(b, b1);
+            if packed != 0 {
+                // A two-byte letter: up to two ASCII bytes of output, each mapping onto the
+                // whole character.
+                let at = super::off(base + i);
+                let n = (packed >> 16) & 0xFF;
+                if n >= 1 {
+                    text.push(char::from(packed as u8));
+                    starts.push(at);
+                    ends.push(at + 2);
+                }
+                if n == 2 {
+                    text.push(char::from((packed >> 8) as u8));
+                    starts.push(at);
+                    ends.push(at + 2);
+                }
+                let kind = packed >> 24;
+                word.latin |= kind == LETTER_LATIN;
+                word.cyrillic |= kind == LETTER_CYRILLIC;
+                word.units += usize::from(n != 0);
+                word.letters += n as usize;
+                i += 2;
+                continue;
+            }
+        }
         let Some((f, len)) = lookup(table, &token[i..]) else {
             return false;
         };
@@ -491,7 +572,33 @@ pub(super) fn fold(
 mod tests {
     use proptest::prelude::*;
 
-    use super::{is_space, next_space};
+    use super::{Kind, is_space, lookup, next_space, table};
+
+    /// The packed two-byte letters say what the general lookup says, for every two-byte
+    /// character.
+    #[test]
+    fn packed_letters_as_the_lookup() {
+        let table = table();
+        for c in ('\u{80}'..'\u{800}').filter(|c| c.len_utf8() == 2) {
+            let mut buf = [0u8; 4];
+            let s: &str = c.encode_utf8(&mut buf);
+            let packed = table.letters.get(s.as_bytes()[0], s.as_bytes()[1]);
+            if packed == 0 {
+                continue;
+            }
+            let (f, len) = lookup(table, s).expect("a packed letter is in the table");
+            let n = ((packed >> 16) & 0xFF) as usize;
+            let out = [packed as u8, (packed >> 8) as u8];
+            assert_eq!(len, 2);
+            assert_eq!(f.out.as_bytes(), &out[..n], "{c:?}");
+            let kind = match packed >> 24 {
+                1 => Kind::Latin,
+                2 => Kind::Cyrillic,
+                k => panic!("kind {k} for {c:?}"),
+            };
+            assert_eq!(f.kind, kind, "{c:?}");
+        }
+    }
 
     proptest! {
         /// The eight-byte scan finds the same first space as a byte-by-byte one, from any start
