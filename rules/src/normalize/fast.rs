@@ -17,6 +17,8 @@
 //! After inert tokens only, a token may also begin with a word of one character (`и`, `e`, the
 //! `1` of `1.200`) or hold separators alone (`/`, `·`): see `Token` for why no chain can reach
 //! them there.
+//! A stretch of inert ASCII tokens, each after a single space or newline, folds to itself
+//! lower-cased, byte for byte: it is written at once (`inert_ascii_stretch`).
 //! `tests::fast_path_equals_the_unit_passes` checks the claim on generated ad-like text.
 
 use std::sync::OnceLock;
@@ -70,6 +72,17 @@ impl Out {
         self.text.reserve(n);
         self.starts.reserve(n);
         self.ends.reserve(n);
+    }
+
+    /// ASCII `s`, lower-cased, each byte mapping onto its own byte of the original from `base`
+    /// on (which fits in a `u32` with `s`).
+    fn push_lowercase(&mut self, s: &str, base: usize) {
+        let (at, n) = (super::off(base), super::off(s.len()));
+        let len = self.text.len();
+        self.text.push_str(s);
+        self.text[len..].make_ascii_lowercase();
+        self.starts.extend(at..at + n);
+        self.ends.extend(at + 1..=at + n);
     }
 
     /// `s`, every byte of it coming from the original bytes `start..end`.
@@ -465,13 +478,23 @@ fn fold_token(token: &str, base: usize, out: &mut Out, after_inert: bool) -> boo
 /// lower-cased bytes, each mapping onto its own byte of the original), the same output as the
 /// general loop's three pushes per byte. Nothing is written when it returns false.
 fn fold_ascii_token(token: &str, base: usize, out: &mut Out, after_inert: bool) -> bool {
+    if !ascii_inert(token.as_bytes(), after_inert) {
+        return false;
+    }
+    out.push_lowercase(token, base);
+    true
+}
+
+/// Is a token of ASCII bytes inert (see [`fold_token`])? Counted in registers.
+#[inline(always)]
+fn ascii_inert(token: &[u8], after_inert: bool) -> bool {
     // The word being read (as `Word`: for ASCII, a word is Latin when it has letters and has
     // started when it has units), and the token so far.
     let (mut units, mut letters, mut digits) = (0usize, 0usize, false);
     let mut state = Token::new(after_inert);
     let plain =
         |units: usize, letters: usize, digits: bool| units >= 2 && !(digits && letters >= 3);
-    for &b in token.as_bytes() {
+    for &b in token {
         match b {
             b'a'..=b'z' | b'A'..=b'Z' => {
                 units += 1;
@@ -491,16 +514,35 @@ fn fold_ascii_token(token: &str, base: usize, out: &mut Out, after_inert: bool) 
             }
         }
     }
-    if !state.end_word(units > 0, plain(units, letters, digits), units) || !state.inert() {
-        return false;
+    state.end_word(units > 0, plain(units, letters, digits), units) && state.inert()
+}
+
+/// The end of the longest stretch of `text` from `pos` (0 or the end of an inert token) that
+/// the fast path would write as it stands, lower-cased, each byte mapping onto itself: inert
+/// ASCII tokens (each after inert tokens only, so decided as such), each after exactly one
+/// space or newline (a run the whitespace collapse leaves as it is) or, at the text's start,
+/// after nothing. `pos` when there is none. Writing such a stretch at once saves the per-token
+/// work of the general loop (whitespace, call, reserve, three extends) on most of the text.
+/// The caller makes sure every offset of `text` fits in a `u32`.
+fn inert_ascii_stretch(bytes: &[u8], pos: usize) -> usize {
+    let mut end = pos;
+    let mut i = pos;
+    loop {
+        if let Some(b' ' | b'\n') = bytes.get(i) {
+            i += 1;
+        }
+        // The text's end, or a whitespace run of another kind or length: the general loop's.
+        if bytes.get(i).is_none_or(|&b| is_space(b)) {
+            return end;
+        }
+        let token_end = next_space(bytes, i);
+        let token = &bytes[i..token_end];
+        if !token.is_ascii() || !ascii_inert(token, true) {
+            return end;
+        }
+        end = token_end;
+        i = token_end;
     }
-    let (at, n) = (super::off(base), super::off(token.len()));
-    let len = out.text.len();
-    out.text.push_str(token);
-    out.text[len..].make_ascii_lowercase();
-    out.starts.extend(at..at + n);
-    out.ends.extend(at + 1..=at + n);
-    true
 }
 
 /// A whitespace run (`range` of the original) collapsed to one space, or one newline when it
@@ -526,11 +568,19 @@ pub(super) fn fold(
     mut slow: impl FnMut(&str, usize, &mut Out),
 ) {
     let bytes = text.as_bytes();
+    let stretches = text.len() < u32::MAX as usize;
     let mut pos = 0;
     // Start of the region waiting for the unit passes (it begins with the whitespace before
     // its first token).
     let mut slow_from: Option<usize> = None;
     loop {
+        if slow_from.is_none() && stretches {
+            let end = inert_ascii_stretch(bytes, pos);
+            if end > pos {
+                out.push_lowercase(&text[pos..end], pos);
+                pos = end;
+            }
+        }
         let token_start = bytes[pos..]
             .iter()
             .position(|&b| !is_space(b))
