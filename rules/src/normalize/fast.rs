@@ -414,31 +414,42 @@ fn fold_token(token: &str, base: usize, out: &mut Out, after_inert: bool) -> boo
             i += 1;
             continue;
         }
-        if let 0xC2..=0xDF = b
-            && let Some(&b1) = bytes.get(i + 1)
-        {
-            let packed = table.letters.get(b, b1);
-            if packed != 0 {
-                // A two-byte letter: up to two ASCII bytes of output, each mapping onto the
-                // whole character.
+        if let 0xC2..=0xDF = b {
+            // A run of two-byte letters (a Cyrillic word, `ë`, `š`): read in a loop of its
+            // own, with the word's counts in locals, until a character that is not one.
+            let (mut kinds, mut units, mut letters) = (0, 0, 0);
+            while let Some(&[b0 @ 0xC2..=0xDF, b1]) = bytes.get(i..i + 2) {
+                let packed = table.letters.get(b0, b1);
+                if packed == 0 {
+                    break;
+                }
+                // Up to two ASCII bytes of output (masked, so they push as one byte each),
+                // each mapping onto the whole character.
                 let at = super::off(base + i);
                 let n = (packed >> 16) & 0xFF;
                 if n >= 1 {
-                    text.push(char::from(packed as u8));
+                    text.push(char::from(packed as u8 & 0x7F));
                     starts.push(at);
                     ends.push(at + 2);
                 }
                 if n == 2 {
-                    text.push(char::from((packed >> 8) as u8));
+                    text.push(char::from((packed >> 8) as u8 & 0x7F));
                     starts.push(at);
                     ends.push(at + 2);
                 }
-                let kind = packed >> 24;
-                word.latin |= kind == LETTER_LATIN;
-                word.cyrillic |= kind == LETTER_CYRILLIC;
-                word.units += usize::from(n != 0);
-                word.letters += n as usize;
+                kinds |= packed >> 24;
+                units += usize::from(n != 0);
+                letters += n as usize;
                 i += 2;
+            }
+            word.latin |= kinds & LETTER_LATIN != 0;
+            word.cyrillic |= kinds & LETTER_CYRILLIC != 0;
+            word.units += units;
+            word.letters += letters;
+            if i == bytes.len() {
+                break;
+            }
+            if bytes[i] < 0x80 || kinds != 0 {
                 continue;
             }
         }
