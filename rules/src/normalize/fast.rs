@@ -6,7 +6,9 @@
 //! single letters (`G l o c k`) and the collapse of a whitespace run. A token is *inert* when
 //! it holds no `@`/`$` and no character outside the table, and either every word in it (a
 //! maximal run of letters and digits) has at least two characters of output and does not mix
-//! Latin with Cyrillic nor digits with three letters or more, or it has no word at all but a
+//! Latin with Cyrillic nor digits with three letters or more (an ASCII word may: when one of
+//! its digits is not `0`, `1`, `3`, `4` or lacks a letter on either side, the leetspeak step
+//! leaves the whole word alone, see `leet_leaves`), or it has no word at all but a
 //! punctuation mark that is not a letter separator. In such a token no unit is a single
 //! letter, so no chain starts, ends or passes there (a chain needs a single letter after every
 //! run of separators), no look-alike or leetspeak rule applies, Latin words are left as they
@@ -285,7 +287,8 @@ impl Word {
 
     /// True when the word passes leave this word as it is (Cyrillic transliterated letter by
     /// letter): no single character (a chain could join it), no script mix (look-alikes), no
-    /// digits among three letters or more (leetspeak).
+    /// digits among three letters or more (leetspeak; ASCII tokens look closer, see
+    /// [`leet_leaves`]).
     fn plain(&self) -> bool {
         self.units >= 2
             && !(self.latin && self.cyrillic)
@@ -500,12 +503,15 @@ fn fold_ascii_token(token: &str, base: usize, out: &mut Out, after_inert: bool) 
 #[inline(always)]
 fn ascii_inert(token: &[u8], after_inert: bool) -> bool {
     // The word being read (as `Word`: for ASCII, a word is Latin when it has letters and has
-    // started when it has units), and the token so far.
+    // started when it has units), and the token so far. A word of digits among three letters
+    // or more is still plain when the leetspeak step leaves it alone, which takes a second
+    // look at its bytes (`word_end - units..word_end`: one unit per byte).
     let (mut units, mut letters, mut digits) = (0usize, 0usize, false);
     let mut state = Token::new(after_inert);
-    let plain =
-        |units: usize, letters: usize, digits: bool| units >= 2 && !(digits && letters >= 3);
-    for &b in token {
+    let plain = |units: usize, letters: usize, digits: bool, word_end: usize| {
+        units >= 2 && (!(digits && letters >= 3) || leet_leaves(&token[word_end - units..word_end]))
+    };
+    for (k, &b) in token.iter().enumerate() {
         match b {
             b'a'..=b'z' | b'A'..=b'Z' => {
                 units += 1;
@@ -517,7 +523,7 @@ fn ascii_inert(token: &[u8], after_inert: bool) -> bool {
             }
             b'@' | b'$' => return false,
             _ => {
-                if !state.end_word(units > 0, plain(units, letters, digits), units) {
+                if !state.end_word(units > 0, plain(units, letters, digits, k), units) {
                     return false;
                 }
                 state.punct(!super::chars::is_letter_separator(char::from(b)));
@@ -525,7 +531,19 @@ fn ascii_inert(token: &[u8], after_inert: bool) -> bool {
             }
         }
     }
-    state.end_word(units > 0, plain(units, letters, digits), units) && state.inert()
+    state.end_word(units > 0, plain(units, letters, digits, token.len()), units) && state.inert()
+}
+
+/// Does the leetspeak step leave this ASCII word (letters and digits) as it is? It rewrites a
+/// word (of three letters or more) only when every digit in it is `0`, `1`, `3` or `4` with a
+/// letter on each side; any other digit leaves the whole word alone (`Gen5`, `9ABC`, an
+/// address such as `bc1q…7…`), and so does a word without digits.
+fn leet_leaves(word: &[u8]) -> bool {
+    let letter = |k: usize| word.get(k).is_some_and(u8::is_ascii_alphabetic);
+    word.iter().enumerate().any(|(k, &b)| {
+        b.is_ascii_digit()
+            && !(matches!(b, b'0' | b'1' | b'3' | b'4') && k > 0 && letter(k - 1) && letter(k + 1))
+    }) || !word.iter().any(u8::is_ascii_digit)
 }
 
 /// The end of the longest stretch of `text` from `pos` (0 or the end of an inert token) that
