@@ -20,7 +20,8 @@
 //! `1` of `1.200`) or hold separators alone (`/`, `·`): see `Token` for why no chain can reach
 //! them there.
 //! A stretch of inert ASCII tokens, each after a single space or newline, folds to itself
-//! lower-cased, byte for byte: it is written at once (`inert_ascii_stretch`).
+//! lower-cased, byte for byte: it is written at once, and the other inert tokens between such
+//! single whitespace bytes are written on the way (`fold_stretch`).
 //! `tests::fast_path_equals_the_unit_passes` checks the claim on generated ad-like text.
 
 use std::sync::OnceLock;
@@ -393,6 +394,11 @@ fn fold_token(token: &str, base: usize, out: &mut Out, after_inert: bool) -> boo
     if token.is_ascii() && base + token.len() < u32::MAX as usize {
         return fold_ascii_token(token, base, out, after_inert);
     }
+    fold_any_token(token, base, out, after_inert)
+}
+
+/// [`fold_token`] for any token, character by character.
+fn fold_any_token(token: &str, base: usize, out: &mut Out, after_inert: bool) -> bool {
     let bytes = token.as_bytes();
     let table = table();
     out.reserve(2 * token.len());
@@ -563,25 +569,33 @@ fn leet_leaves(word: &[u8]) -> bool {
     }) || !word.iter().any(u8::is_ascii_digit)
 }
 
-/// The end of the longest stretch of `text` from `pos` (0 or the end of an inert token) that
-/// the fast path would write as it stands, lower-cased, each byte mapping onto itself: inert
-/// ASCII tokens (each after inert tokens only, so decided as such), each after exactly one
-/// space or newline (a run the whitespace collapse leaves as it is) or, at the text's start,
-/// after nothing. `pos` when there is none. Writing such a stretch at once saves the per-token
-/// work of the general loop (whitespace, call, reserve, three extends) on most of the text.
-/// The caller makes sure every offset of `text` fits in a `u32`.
-fn inert_ascii_stretch(bytes: &[u8], pos: usize) -> usize {
+/// Folds into `out` the longest stretch of `text` from `pos` (0 or the end of an inert token)
+/// made of inert tokens, each after exactly one space or newline (a run the whitespace
+/// collapse leaves as it is) or, at the text's start, after nothing, and returns its end
+/// (`pos` when there is none) and, when it ends at a token found not inert, that token's end
+/// (the caller goes on with the unit passes from `end` on, as after any token that is not). Every token before the stretch's tokens is inert, so each is
+/// decided as such. Runs of ASCII tokens fold to themselves lower-cased, each byte onto its
+/// own, and are written at once; a token with other characters goes through the token loop,
+/// and when it is not inert the stretch ends before its whitespace. This saves the per-token
+/// work of the general loop (whitespace run, mark, call) on most of the text. The caller
+/// makes sure every offset of `text` fits in a `u32`.
+fn fold_stretch(text: &str, pos: usize, out: &mut Out) -> (usize, Option<usize>) {
+    let bytes = text.as_bytes();
+    // The last inert token ends at `end`; `flushed..end` is ASCII not yet written.
     let mut end = pos;
+    let mut flushed = pos;
     let mut i = pos;
+    let mut not_inert = None;
     loop {
         if let Some(b' ' | b'\n') = bytes.get(i) {
             i += 1;
         }
         // The text's end, or a whitespace run of another kind or length: the general loop's.
         if bytes.get(i).is_none_or(|&b| is_space(b)) {
-            return end;
+            break;
         }
         // Most tokens are a short word of ASCII letters: told apart eight bytes at a time.
+        let mut ascii = None;
         if let Some(chunk) = bytes.get(i..i + 8)
             && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
         {
@@ -594,18 +608,38 @@ fn inert_ascii_stretch(bytes: &[u8], pos: usize) -> usize {
                     continue;
                 }
                 if !b.is_ascii() {
-                    return end;
+                    ascii = Some(false);
                 }
             }
         }
         let token_end = next_space(bytes, i);
         let token = &bytes[i..token_end];
-        if !token.is_ascii() || !ascii_inert(token, true) {
-            return end;
+        if ascii.unwrap_or_else(|| token.is_ascii()) {
+            if !ascii_inert(token, true) {
+                not_inert = Some(token_end);
+                break;
+            }
+        } else {
+            // The ASCII before it, with its whitespace byte, written at once; undone back to
+            // `end` (one byte per byte of `end..i`) when the token is not inert.
+            if flushed < i {
+                out.push_lowercase(&text[flushed..i], flushed);
+            }
+            let (text_len, map_len) = out.mark();
+            let mark = (text_len - (i - end), map_len - (i - end));
+            if !fold_any_token(&text[i..token_end], i, out, true) {
+                out.reset(mark);
+                return (end, Some(token_end));
+            }
+            flushed = token_end;
         }
         end = token_end;
         i = token_end;
     }
+    if flushed < end {
+        out.push_lowercase(&text[flushed..end], flushed);
+    }
+    (end, not_inert)
 }
 
 /// A whitespace run (`range` of the original) collapsed to one space, or one newline when it
@@ -638,10 +672,13 @@ pub(super) fn fold(
     let mut slow_from: Option<usize> = None;
     loop {
         if slow_from.is_none() && stretches {
-            let end = inert_ascii_stretch(bytes, pos);
-            if end > pos {
-                out.push_lowercase(&text[pos..end], pos);
-                pos = end;
+            let (end, not_inert) = fold_stretch(text, pos, out);
+            pos = end;
+            if let Some(token_end) = not_inert {
+                // As below for a token found not inert after inert ones.
+                slow_from = Some(pos);
+                pos = token_end;
+                continue;
             }
         }
         let token_start = bytes[pos..]
