@@ -18,7 +18,8 @@
 //! and last units see whitespace or the text's edge beyond them, exactly as in the whole text.
 //! After inert tokens only, a token may also begin with a word of one character (`и`, `e`, the
 //! `1` of `1.200`) or hold separators alone (`/`, `·`): see `Token` for why no chain can reach
-//! them there.
+//! them there. In a stretch of tokens after single spaces, a token of one word character is
+//! inert when a line break or a word of two characters follows it (`no_chain_after`).
 //! A stretch of inert ASCII tokens, each after a single space or newline, folds to itself
 //! lower-cased, byte for byte: it is written at once, and the other inert tokens between such
 //! single whitespace bytes are written on the way (`fold_stretch`).
@@ -86,6 +87,16 @@ impl Out {
         self.text[len..].make_ascii_lowercase();
         self.starts.extend(at..at + n);
         self.ends.extend(at + 1..=at + n);
+    }
+
+    /// The output of a packed two-byte letter (see [`Letters`]) at original offset `at`.
+    fn push_letter(&mut self, packed: u32, at: usize) {
+        let at = super::off(at);
+        for k in 0..(packed >> 16) & 0xFF {
+            self.text.push(char::from((packed >> (8 * k)) as u8 & 0x7F));
+            self.starts.push(at);
+            self.ends.push(at + 2);
+        }
     }
 
     /// `s`, every byte of it coming from the original bytes `start..end`.
@@ -328,6 +339,9 @@ impl Word {
 /// cannot cross it). A chain of one changes nothing. For the same reason, after inert tokens,
 /// a token of separators alone (`/`, `·`, `|`) is inert: no chain can reach it from before, and
 /// it holds no word of its own; the tokens after it see the whitespace between as before.
+/// The one inert token that is a lone unit, a word character alone in a stretch (see
+/// [`no_chain_after`]), is followed by a line break (no chain crosses it) or by a token that
+/// begins with a word of two characters, so both arguments still hold after it.
 struct Token {
     after_inert: bool,
     /// Plain words so far.
@@ -581,6 +595,7 @@ fn leet_leaves(word: &[u8]) -> bool {
 /// makes sure every offset of `text` fits in a `u32`.
 fn fold_stretch(text: &str, pos: usize, out: &mut Out) -> (usize, Option<usize>) {
     let bytes = text.as_bytes();
+    let table = table();
     // The last inert token ends at `end`; `flushed..end` is ASCII not yet written.
     let mut end = pos;
     let mut flushed = pos;
@@ -614,6 +629,23 @@ fn fold_stretch(text: &str, pos: usize, out: &mut Out) -> (usize, Option<usize>)
         }
         let token_end = next_space(bytes, i);
         let token = &bytes[i..token_end];
+        if let Some(packed) = lone_word_char(token, &table.letters)
+            && no_chain_after(bytes, token_end, &table.letters)
+        {
+            // One word character alone (`и`, `e`, `2`), followed by nothing a chain could
+            // hold: inert (see `no_chain_after`). An ASCII one is written with the ASCII
+            // around it.
+            if packed != 0 {
+                if flushed < i {
+                    out.push_lowercase(&text[flushed..i], flushed);
+                }
+                out.push_letter(packed, i);
+                flushed = token_end;
+            }
+            end = token_end;
+            i = token_end;
+            continue;
+        }
         if ascii.unwrap_or_else(|| token.is_ascii()) {
             if !ascii_inert(token, true) {
                 not_inert = Some(token_end);
@@ -640,6 +672,51 @@ fn fold_stretch(text: &str, pos: usize, out: &mut Out) -> (usize, Option<usize>)
         out.push_lowercase(&text[flushed..end], flushed);
     }
     (end, not_inert)
+}
+
+/// A token of one word character: `Some(0)` for an ASCII letter or digit, `Some(packed)` for a
+/// two-byte letter with output (see [`Letters`]), `None` for anything else.
+fn lone_word_char(token: &[u8], letters: &Letters) -> Option<u32> {
+    match *token {
+        [b] if b.is_ascii_alphanumeric() => Some(0),
+        [b0 @ 0xC2..=0xDF, b1] => {
+            let packed = letters.get(b0, b1);
+            (packed >> 16 & 0xFF != 0).then_some(packed)
+        }
+        _ => None,
+    }
+}
+
+/// After a token of one word character at `token_end` (in a stretch: every token before it
+/// inert), can no chain of single letters hold that character? It is a lone unit; the nearest
+/// unit before it that is not a separator lies in an inert token and is not lone (see
+/// [`Token`]), so a chain would have to go on after it: across the whitespace to the next
+/// token's first unit. It cannot when the whitespace holds a line break (a chain stops
+/// there), when the text ends, or when the next token begins with two word characters (ASCII
+/// letters or digits, two-byte letters with output): its first unit is then part of a word,
+/// not lone. The token after begins with a word of two units, so nothing in it relies on the
+/// tokens before it.
+fn no_chain_after(bytes: &[u8], token_end: usize, letters: &Letters) -> bool {
+    let mut k = token_end;
+    while let Some(&b) = bytes.get(k)
+        && is_space(b)
+    {
+        if b == b'\n' {
+            return true;
+        }
+        k += 1;
+    }
+    let mut chars = 0;
+    while chars < 2 {
+        match bytes.get(k..) {
+            None | Some([]) => return chars == 0,
+            Some([b, ..]) if b.is_ascii_alphanumeric() => k += 1,
+            Some(&[b0 @ 0xC2..=0xDF, b1, ..]) if letters.get(b0, b1) >> 16 & 0xFF != 0 => k += 2,
+            Some(_) => return false,
+        }
+        chars += 1;
+    }
+    true
 }
 
 /// A whitespace run (`range` of the original) collapsed to one space, or one newline when it

@@ -199,6 +199,9 @@ fn ad_like() -> impl Strategy<Value = String> {
         // `n0mad`, addresses).
         2 => "[a-zA-Z0-9]{0,4}[a-zA-Z][0-9][a-zA-Z0-9]{0,5}",
         2 => "[a-zA-Z]{1,3}[0134][a-z]{1,2}([0-9][a-z]?)?",
+        // One word character alone before whitespace of any kind (`и`, `e`, `2`), which a
+        // chain may or may not hold depending on what follows.
+        3 => " [a-zа-яë0-9ь][ \\t\\r\\n\\u{a0}]{1,2}",
     ];
     proptest::collection::vec(piece, 0..14).prop_map(|v| v.concat())
 }
