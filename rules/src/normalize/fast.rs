@@ -82,6 +82,13 @@ impl Out {
     /// on (which fits in a `u32` with `s`).
     fn push_lowercase(&mut self, s: &str, base: usize) {
         let (at, n) = (super::off(base), super::off(s.len()));
+        if let &[b] = s.as_bytes() {
+            // Often the one space between two tokens of other characters: no copy call.
+            self.text.push(char::from(b.to_ascii_lowercase() & 0x7F));
+            self.starts.push(at);
+            self.ends.push(at + 1);
+            return;
+        }
         let len = self.text.len();
         self.text.push_str(s);
         self.text[len..].make_ascii_lowercase();
