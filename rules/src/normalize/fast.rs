@@ -346,9 +346,10 @@ impl Word {
 /// cannot cross it). A chain of one changes nothing. For the same reason, after inert tokens,
 /// a token of separators alone (`/`, `·`, `|`) is inert: no chain can reach it from before, and
 /// it holds no word of its own; the tokens after it see the whitespace between as before.
-/// The one inert token that is a lone unit, a word character alone in a stretch (see
-/// [`no_chain_after`]), is followed by a line break (no chain crosses it) or by a token that
-/// begins with a word of two characters, so both arguments still hold after it.
+/// The one kind of inert token that is a lone unit and nothing else, a word character alone
+/// in a stretch (see [`no_chain_after`]), is followed by a line break (no chain crosses it),
+/// by the text's end, or by a token that begins with a word of two characters, so both
+/// arguments still hold for the tokens after it.
 struct Token {
     after_inert: bool,
     /// Plain words so far.
@@ -595,14 +596,15 @@ fn leet_leaves(word: &[u8]) -> bool {
 
 /// Folds into `out` the longest stretch of `text` from `pos` (0 or the end of an inert token)
 /// made of inert tokens, each after exactly one space or newline (a run the whitespace
-/// collapse leaves as it is) or, at the text's start, after nothing, and returns its end
-/// (`pos` when there is none) and, when it ends at a token found not inert, that token's end
-/// (the caller goes on with the unit passes from `end` on, as after any token that is not). Every token before the stretch's tokens is inert, so each is
-/// decided as such. Runs of ASCII tokens fold to themselves lower-cased, each byte onto its
-/// own, and are written at once; a token with other characters goes through the token loop,
-/// and when it is not inert the stretch ends before its whitespace. This saves the per-token
-/// work of the general loop (whitespace run, mark, call) on most of the text. The caller
-/// makes sure every offset of `text` fits in a `u32`.
+/// collapse leaves as it is) or, at the text's start, after nothing. Returns its end (`pos`
+/// when there is none) and, when it ends at a token found not inert, that token's end: the
+/// caller then goes on with the unit passes from the stretch's end, as after any token that
+/// is not inert. Every token before the stretch's tokens is inert, so each is decided as
+/// such. Runs of ASCII tokens fold to themselves lower-cased, each byte onto its own, and are
+/// written at once; a token with other characters goes through the token loop, and when it is
+/// not inert the stretch ends before its whitespace. This saves the per-token work of the
+/// general loop (whitespace run, mark, call) on most of the text. The caller makes sure every
+/// offset of `text` fits in a `u32`.
 fn fold_stretch(text: &str, pos: usize, out: &mut Out) -> (usize, Option<usize>) {
     let bytes = text.as_bytes();
     let table = table();
