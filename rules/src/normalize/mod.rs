@@ -85,8 +85,6 @@ struct Folder {
     /// region does not allocate them anew.
     word: Vec<usize>,
     singles: Vec<usize>,
-    /// The fast path's buffer for a token tried while a region waits for the unit passes.
-    aside: Out,
 }
 
 fn off(n: usize) -> u32 {
@@ -100,7 +98,6 @@ impl Folder {
             arena: String::new(),
             word: Vec::new(),
             singles: Vec::new(),
-            aside: Out::new(),
         }
     }
 
@@ -639,12 +636,10 @@ fn classify(f: char) -> Class {
 /// Folds `text` for matching and searching (see the module documentation for the steps).
 pub fn normalize(text: &str) -> Normalized {
     let mut out = Out::with_capacity(text.len() + 16);
-    with_folder(|folder| {
-        let mut aside = std::mem::replace(&mut folder.aside, Out::new());
-        fast::fold(text, &mut out, &mut aside, |region, base, out| {
+    with_folder(|folder, aside| {
+        fast::fold(text, &mut out, aside, |region, base, out| {
             folder.fold_region(region, base, out);
         });
-        folder.aside = aside;
     });
     finish(out, text.len())
 }
@@ -654,7 +649,7 @@ pub fn normalize(text: &str) -> Normalized {
 #[cfg(any(test, feature = "fuzzing"))]
 pub fn normalize_units(text: &str) -> Normalized {
     let mut out = Out::with_capacity(text.len());
-    with_folder(|folder| folder.fold_region(text, 0, &mut out));
+    with_folder(|folder, _| folder.fold_region(text, 0, &mut out));
     finish(out, text.len())
 }
 
@@ -667,25 +662,42 @@ fn finish(out: Out, original_len: usize) -> Normalized {
     }
 }
 
-/// Runs `f` with this thread's working buffers (taken out, so a nested call still works).
-fn with_folder(f: impl FnOnce(&mut Folder)) {
-    let mut folder = SCRATCH.with(|s| std::mem::replace(&mut *s.borrow_mut(), Folder::new()));
-    f(&mut folder);
-    if folder.aside.text.capacity() > SCRATCH_KEEP {
-        // One long token (a dumped page) must not keep its buffers for the thread's lifetime.
-        folder.aside = Out::new();
-    }
-    if folder.units.capacity() <= SCRATCH_KEEP {
-        SCRATCH.with(|s| *s.borrow_mut() = folder);
-    }
+/// Runs `f` with this thread's working buffers: the unit passes' and the fast path's side
+/// buffer. Borrowed in place (moving them out and back cost two copies of the struct per
+/// call); a nested call, which finds them borrowed, gets fresh ones.
+fn with_folder(f: impl FnOnce(&mut Folder, &mut Out)) {
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let Scratch { folder, aside } = &mut *scratch;
+            f(folder, aside);
+            if aside.text.capacity() > SCRATCH_KEEP {
+                // One long token (a dumped page) must not keep its buffers for the thread's
+                // lifetime.
+                *aside = Out::new();
+            }
+            if folder.units.capacity() > SCRATCH_KEEP {
+                *folder = Folder::new();
+            }
+        }
+        Err(_) => f(&mut Folder::new(), &mut Out::new()),
+    });
 }
 
 /// Largest unit buffer (units) and token buffer (bytes) kept between calls; bigger ones are
 /// freed after use. The word and separator lists never hold more entries than the units.
 const SCRATCH_KEEP: usize = 1 << 16;
 
+/// A thread's working buffers (see [`with_folder`]).
+struct Scratch {
+    folder: Folder,
+    /// The fast path's buffer for a token tried while a region waits for the unit passes.
+    aside: Out,
+}
+
 thread_local! {
-    static SCRATCH: std::cell::RefCell<Folder> = const { std::cell::RefCell::new(Folder::new()) };
+    static SCRATCH: std::cell::RefCell<Scratch> = const {
+        std::cell::RefCell::new(Scratch { folder: Folder::new(), aside: Out::new() })
+    };
 }
 
 #[cfg(test)]

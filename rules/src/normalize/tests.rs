@@ -195,6 +195,13 @@ fn ad_like() -> impl Strategy<Value = String> {
         2 => "[a-zа-яёë0-9ь][.\\-/·_]{1,2}[a-zA-Zа-я0-9]{1,4}",
         2 => " [/·|+\\-•~.]{1,2} ",
         2 => "( [a-zа-яë0-9]){1,5}[ \\n]",
+        // Words of letters and digits that leetspeak may or may not rewrite (`Gen5`, `B3retta`,
+        // `n0mad`, addresses).
+        2 => "[a-zA-Z0-9]{0,4}[a-zA-Z][0-9][a-zA-Z0-9]{0,5}",
+        2 => "[a-zA-Z]{1,3}[0134][a-z]{1,2}([0-9][a-z]?)?",
+        // One word character alone before whitespace of any kind (`и`, `e`, `2`), which a
+        // chain may or may not hold depending on what follows.
+        3 => " [a-zа-яë0-9ь][ \\t\\r\\n\\u{a0}]{1,2}",
     ];
     proptest::collection::vec(piece, 0..14).prop_map(|v| v.concat())
 }
