@@ -140,10 +140,18 @@ impl Chunk {
         let dfa = &self.dfa;
         let mut sid = dfa.start_state_forward(cache, &Input::new(hay)).ok()?;
         let mut found = 0u64;
-        let mut bytes = hay.iter();
+        let mut rest = hay;
+        // A tagged next state is computed first if it is unknown (the others are kept).
+        let known = |cache: &mut Cache, from, b, next: LazyStateID| {
+            if next.is_unknown() {
+                dfa.next_state(cache, from, b).ok()
+            } else {
+                Some(next)
+            }
+        };
         'text: loop {
-            // A tagged state: a match (record it), dead, quit (or unknown: never returned by
-            // `next_state`). Step on until the state is untagged.
+            // A tagged state: a match (record it), dead or quit. Step on until the state is
+            // untagged.
             while sid.is_tagged() {
                 if sid.is_match() {
                     found |= self.patterns_of(cache, sid);
@@ -155,28 +163,38 @@ impl Chunk {
                 } else if sid.is_quit() {
                     return None;
                 }
-                let Some(&b) = bytes.next() else {
+                let Some((&b, tail)) = rest.split_first() else {
                     break 'text;
                 };
+                rest = tail;
                 sid = dfa.next_state(cache, sid, b).ok()?;
             }
-            // The common case: untagged states, one lookup and one test a byte. A tagged next
-            // state is computed first if unknown, then handled above.
-            loop {
-                let Some(&b) = bytes.next() else {
-                    break 'text;
-                };
+            // The common case: untagged states, one lookup and one test a byte, four bytes a
+            // round (unrolled), then the last few.
+            while let Some((quad, tail)) = rest.split_first_chunk::<4>() {
+                let mut s = sid;
+                for (j, &b) in quad.iter().enumerate() {
+                    let next = dfa.next_state_untagged(cache, s, b);
+                    if next.is_tagged() {
+                        sid = known(cache, s, b, next)?;
+                        rest = &rest[j + 1..];
+                        continue 'text;
+                    }
+                    s = next;
+                }
+                sid = s;
+                rest = tail;
+            }
+            for (j, &b) in rest.iter().enumerate() {
                 let next = dfa.next_state_untagged(cache, sid, b);
                 if next.is_tagged() {
-                    sid = if next.is_unknown() {
-                        dfa.next_state(cache, sid, b).ok()?
-                    } else {
-                        next
-                    };
+                    sid = known(cache, sid, b, next)?;
+                    rest = &rest[j + 1..];
                     continue 'text;
                 }
                 sid = next;
             }
+            break;
         }
         sid = dfa.next_eoi_state(cache, sid).ok()?;
         if sid.is_match() {
