@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
 use rustc_hash::FxHashMap;
 
 use crate::boundary::{ascii_boundaries, has_boundaries, without_boundaries};
@@ -16,6 +16,7 @@ use crate::extraction::ENTITY_KINDS;
 use crate::ident::Validator;
 use crate::normalize::normalize;
 use crate::pack::{Pack, RuleSpec, Source};
+use crate::prefilter::RelaxedSet;
 use crate::template::Template;
 use crate::vocab::Vocabulary;
 
@@ -138,9 +139,9 @@ pub(crate) struct Compiled {
     pub whole_folded: Vec<usize>,
     pub whole_original: Vec<usize>,
     /// Prefilter over `whole_folded`: the same patterns without word boundaries (a superset).
-    pub folded_set: Option<RegexSet>,
+    pub folded_set: Option<RelaxedSet>,
     /// Prefilter over `whole_original`, likewise.
-    pub original_set: Option<RegexSet>,
+    pub original_set: Option<RelaxedSet>,
     pub vocabulary: Vocabulary,
     pub markers: Vec<(String, HashSet<String>)>,
     /// Marker word → indices (into `markers`) of the languages it marks: one lookup per word.
@@ -415,23 +416,16 @@ fn fast_regex(pattern: &str) -> Option<Regex> {
         .ok()
 }
 
-/// One `RegexSet` of the given rules' patterns without word boundaries: a match of a rule's
-/// real pattern is also a match of its relaxed one, so a rule whose relaxed pattern is absent
-/// from a text cannot match it. None (no prefilter: every rule runs) if it does not build.
-fn relaxed_set(rules: &[CompiledRule], which: &[usize]) -> Option<RegexSet> {
+/// The prefilter of the given rules: their patterns without word boundaries, as one set. A
+/// match of a rule's real pattern is also a match of its relaxed one, so a rule whose relaxed
+/// pattern is absent from a text cannot match it. None (no prefilter: every rule runs) if it
+/// does not build.
+fn relaxed_set(rules: &[CompiledRule], which: &[usize]) -> Option<RelaxedSet> {
     let patterns: Vec<String> = which
         .iter()
         .map(|&i| rules[i].spec.pattern.as_deref().map(without_boundaries))
         .collect::<Option<Vec<_>>>()?;
-    if patterns.is_empty() {
-        return None;
-    }
-    RegexSetBuilder::new(&patterns)
-        .size_limit(REGEX_SIZE_LIMIT * 8)
-        .dfa_size_limit(REGEX_SIZE_LIMIT * 8)
-        .build()
-        .map_err(|e| tracing::debug!(error = %e, "relaxed prefilter set not built"))
-        .ok()
+    RelaxedSet::new(&patterns)
 }
 
 /// Inverts the marker sets: word → languages (by their index in the sorted marker list).

@@ -23,6 +23,7 @@ pub mod ident;
 pub mod lint;
 pub mod normalize;
 pub mod pack;
+mod prefilter;
 mod price;
 mod scan;
 mod template;

@@ -15,6 +15,7 @@ use crate::ident::Region;
 use crate::normalize::Normalized;
 use crate::normalize::tokenize::alphabetic_alphanumeric;
 use crate::pack::Source;
+use crate::prefilter::{Matched, RelaxedSet};
 use crate::price::{format_price, parse_amount};
 use crate::template::Template;
 
@@ -264,7 +265,7 @@ pub(crate) fn scan(
 fn whole_text_rules(
     c: &Compiled,
     which: &[usize],
-    set: Option<&regex::RegexSet>,
+    set: Option<&RelaxedSet>,
     hay: &str,
     norm: Option<&Normalized>,
     original: &str,
@@ -273,9 +274,9 @@ fn whole_text_rules(
     hits: &mut Vec<Hit>,
 ) {
     let exact = ascii_boundaries_exact(hay);
-    let maybe = set.map(|set| set.matches(hay));
+    let maybe = set.map_or_else(Matched::all, |set| set.matches(hay));
     for (k, &ri) in which.iter().enumerate() {
-        if maybe.as_ref().is_some_and(|m| !m.matched(k)) {
+        if !maybe.matched(k) {
             continue;
         }
         let rule = &c.rules[ri];
@@ -768,6 +769,71 @@ mod tests {
             "ш1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa 9x19 кал.12 .22lr",
         ] {
             check(hay).expect("same matches");
+        }
+    }
+
+    /// The prefilter sets answer as a `RegexSet` of the same boundary-free patterns (which they
+    /// replaced), and report every rule whose real pattern matches `hay`.
+    fn check_prefilter(hay: &str) -> Result<(), TestCaseError> {
+        let c = compiled();
+        for (which, set) in [
+            (&c.whole_folded, c.folded_set.as_ref()),
+            (&c.whole_original, c.original_set.as_ref()),
+        ] {
+            let set = set.expect("prefilter built");
+            let got = set.matches(hay);
+            let relaxed: Vec<String> = which
+                .iter()
+                .map(|&ri| {
+                    crate::boundary::without_boundaries(
+                        c.rules[ri].spec.pattern.as_deref().expect("pattern"),
+                    )
+                })
+                .collect();
+            let reference = regex::RegexSet::new(&relaxed).expect("set").matches(hay);
+            for (k, &ri) in which.iter().enumerate() {
+                let rule = &c.rules[ri];
+                prop_assert_eq!(
+                    got.matched(k),
+                    reference.matched(k),
+                    "rule {}",
+                    rule.spec.id
+                );
+                if rule.regex.as_ref().expect("pattern").is_match(hay) {
+                    prop_assert!(
+                        got.matched(k),
+                        "rule {} matches but not reported",
+                        rule.spec.id
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn prefilter_reports_matching_rules() {
+        for hay in [
+            "",
+            "Cena: 280€ тел 070 123 456",
+            "9mm para, 7.62x39 cal.12 .22lr 350 eur",
+            "btc 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa https://t.me/prodavac_1 mail@example.com",
+            "0x52908400098527886E0F7030069857D2E4169EE7 signal: ab_cd.1234 wickr: x_y",
+            "-----BEGIN PGP PUBLIC KEY BLOCK-----\nabc\n-----END PGP PUBLIC KEY BLOCK-----",
+        ] {
+            check_prefilter(hay).expect("prefilter is a superset");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// The prefilters on ad-like text, with identifiers (base58 and hex runs, links, e-mail
+        /// addresses, handles) beside prices and calibres.
+        #[test]
+        fn prefilter_reports_what_patterns_match(
+            hay in "(?:[0-9]{1,4}|[ .,:/()+\\-]|\n|€|·|eur|den|lek|din|usd|\\$|btc|xmr|monero|mm|x|9x19|7[.,]62|\\.22|lr|acp|kal\\.?|ga|тел|Цена|ш|@[a-z_]{1,8}|[a-zA-Z]{1,4}|[1-9A-HJ-NP-Za-km-z]{4,12}|0x[0-9a-f]{4,8}|[0-9a-f]{4,16}|https?://|t\\.me/|wa\\.me/|\\.onion|signal|wickr|threema|pgp|fpr|é){0,60}",
+        ) {
+            check_prefilter(&hay)?;
         }
     }
 
