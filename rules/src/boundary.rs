@@ -10,7 +10,7 @@
 //!   mostly of that kind, since the normalizer transliterates Cyrillic and strips diacritics.
 //! - [`without_boundaries`]: `\b`/`\B` removed. Removing an assertion only widens what matches,
 //!   so if the relaxed pattern finds nothing the real one finds nothing either: a one-pass
-//!   `RegexSet` prefilter that tells which whole-text rules can match a document at all.
+//!   prefilter (`prefilter.rs`) that tells which whole-text rules can match a document at all.
 
 use crate::normalize::tokenize::surely_not_word;
 
