@@ -239,11 +239,16 @@ fn a_concurrent_writer_does_not_fail_the_open_or_a_read_then_write_transaction()
         let result = std::thread::scope(|scope| {
             scope.spawn(move || {
                 let mut n = 0;
+                // A commit every few hundred microseconds, as a fast crawl commits its fetches.
+                // Not back to back: SQLite's lock is not fair, and a writer that takes it again
+                // the moment it commits starves every other connection past its busy timeout (it
+                // did on a loaded machine), which no crawl does.
                 while !stop.load(Ordering::Relaxed) {
                     writer
                         .execute("INSERT INTO crawl_log (n) VALUES (?1)", [n])
                         .unwrap();
                     n += 1;
+                    std::thread::sleep(std::time::Duration::from_micros(300));
                 }
             });
             // Whatever happens below, the writer is stopped before the scope ends.
