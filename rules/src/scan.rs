@@ -773,7 +773,8 @@ mod tests {
     }
 
     /// The prefilter sets answer as a `RegexSet` of the same boundary-free patterns (which they
-    /// replaced), and report every rule whose real pattern matches `hay`.
+    /// replaced), or report every pattern when their lazy DFA gave up; and they report every
+    /// rule whose real pattern matches `hay`.
     fn check_prefilter(hay: &str) -> Result<(), TestCaseError> {
         let c = compiled();
         for (which, set) in [
@@ -791,14 +792,19 @@ mod tests {
                 })
                 .collect();
             let reference = regex::RegexSet::new(&relaxed).expect("set").matches(hay);
+            // The lazy DFA may give up on a cache that many diverse texts have filled (as the
+            // thousands of texts of these tests do): it then reports every pattern.
+            let gave_up = (0..which.len()).all(|k| got.matched(k));
             for (k, &ri) in which.iter().enumerate() {
                 let rule = &c.rules[ri];
-                prop_assert_eq!(
-                    got.matched(k),
-                    reference.matched(k),
-                    "rule {}",
-                    rule.spec.id
-                );
+                if !gave_up {
+                    prop_assert_eq!(
+                        got.matched(k),
+                        reference.matched(k),
+                        "rule {}",
+                        rule.spec.id
+                    );
+                }
                 if rule.regex.as_ref().expect("pattern").is_match(hay) {
                     prop_assert!(
                         got.matched(k),
