@@ -262,5 +262,59 @@ fn samples_are_crawled_archived_indexed_and_searchable() {
         table.contains("past the rules' per-document limit"),
         "{table}"
     );
+
+    // 12. One damaged record in the middle of the archive (a bad sector): `archive verify` names
+    //     it and fails, and every other record is still read, so the index rebuilt from the
+    //     archive loses nothing (the damaged record is a request: no page is in it).
+    let before = (
+        ids(&search(&ws, &["glock"])),
+        ids(&search(&ws, &["", "--relevant"])),
+    );
+    let (file, request_at) = request_member_in_the_middle(&ws.join("archive"));
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[request_at..request_at + 10].fill(0);
+    std::fs::write(&file, bytes).unwrap();
+    let verify = run(&["-w", w, "archive", "verify"]);
+    let said = String::from_utf8_lossy(&verify.stderr);
+    assert_eq!(verify.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("corrupt record at offset {request_at}"))
+            && said.contains("reading went on there")
+            && said.contains("1 unreadable"),
+        "{said}"
+    );
+    std::fs::remove_dir_all(ws.join("index")).unwrap();
+    let rebuild = run(&["-w", w, "index", "rebuild"]);
+    let said = String::from_utf8_lossy(&rebuild.stderr);
+    assert_eq!(rebuild.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("1 damaged archive record was skipped"),
+        "{said}"
+    );
+    let after = (
+        ids(&search(&ws, &["glock"])),
+        ids(&search(&ws, &["", "--relevant"])),
+    );
+    assert_eq!(before, after, "a damaged record hid other captures");
     drop(served);
+}
+
+/// The WARC file of a capture listed in the middle of the CDXJ index, and the offset of the
+/// request record written just before that capture's response (the last member header the
+/// writer makes, `1f 8b 08 00 00 00 00 00 04 ff`, before the response's offset).
+fn request_member_in_the_middle(archive: &Path) -> (std::path::PathBuf, usize) {
+    let cdxj = std::fs::read_to_string(archive.join("captures.cdxj")).unwrap();
+    let lines: Vec<&str> = cdxj.lines().collect();
+    let line = lines[lines.len() / 2];
+    let entry: Value = serde_json::from_str(&line[line.find('{').unwrap()..]).unwrap();
+    let file = archive.join(entry["filename"].as_str().unwrap());
+    let response_at: usize = entry["offset"].as_str().unwrap().parse().unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    let header = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255];
+    let request_at = bytes[..response_at]
+        .windows(header.len())
+        .rposition(|w| w == header)
+        .unwrap();
+    assert!(request_at > 0 && response_at - request_at < 4096);
+    (file, request_at)
 }

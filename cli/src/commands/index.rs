@@ -43,9 +43,12 @@ pub async fn run(ctx: &Context, cmd: IndexCommand) -> Result<ExitCode> {
         stats.skipped
     )?;
     if stats.read_errors > 0 {
+        let (n, records) = match stats.read_errors {
+            1 => (1, "record was"),
+            n => (n, "records were"),
+        };
         eprintln!(
-            "{} archived captures could not be read; run `salwatch archive verify` to see which",
-            stats.read_errors
+            "{n} damaged archive {records} skipped (every other record was read); run `salwatch archive verify` to see which"
         );
         return Ok(ExitCode::from(1));
     }

@@ -57,8 +57,9 @@ pub enum ArchiveError {
         /// Offset of the partial member.
         offset: u64,
     },
-    /// A member does not decompress or parse.
-    #[error("{file}: corrupt record at offset {offset}: {message}")]
+    /// A member does not decompress or parse. Reading goes on at the next intact member, so
+    /// one damaged record (a bad sector, a flipped bit) does not hide the rest of the file.
+    #[error("{file}: corrupt record at offset {offset}: {message}{}", resumes_note(.resumes_at))]
     Corrupt {
         /// WARC file.
         file: PathBuf,
@@ -66,6 +67,9 @@ pub enum ArchiveError {
         offset: u64,
         /// What is wrong.
         message: String,
+        /// Offset of the next intact member, where reading went on; `None` when none follows.
+        /// The bytes from `offset` up to it could not be read.
+        resumes_at: Option<u64>,
     },
     /// A record is well-formed but not what was expected.
     #[error("{file}: {message}")]
@@ -75,6 +79,14 @@ pub enum ArchiveError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// The tail of a [`ArchiveError::Corrupt`] message: where reading went on.
+fn resumes_note(resumes_at: &Option<u64>) -> String {
+    match resumes_at {
+        Some(next) => format!("; bytes up to offset {next} skipped, reading went on there"),
+        None => "; no intact record follows in this file".to_string(),
+    }
 }
 
 /// The `.warc.gz` files of an archive directory, oldest first (names sort by time).
@@ -221,10 +233,8 @@ impl Iterator for PageIter {
                     self.current = None;
                     continue;
                 }
-                Some(Err(e)) => {
-                    self.current = None;
-                    return Some(Err(e));
-                }
+                // The reader goes on after a damaged record (or ends after a truncated tail).
+                Some(Err(e)) => return Some(Err(e)),
                 Some(Ok(loc)) => loc,
             };
             let file = PathBuf::from(name.as_str());
@@ -350,9 +360,10 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
         for item in MemberReader::open(&path)? {
             let loc = match item {
                 Ok(l) => l,
+                // A damaged record is reported, and checking goes on after it.
                 Err(e) => {
                     report.errors.push(e.to_string());
-                    break;
+                    continue;
                 }
             };
             report.records += 1;

@@ -25,12 +25,21 @@ pub struct ArchivedPhoto {
     pub error: Option<String>,
 }
 
-/// Every photo capture of the given WARC files (full paths), in archive order.
+/// Every photo capture of the given WARC files (full paths), in archive order. A damaged or
+/// half-written record is passed over with a warning (it holds no readable photo, and the
+/// photos after it are still read); `archive verify` names it.
 pub fn photos_of_files(files: &[PathBuf]) -> Result<Vec<ArchivedPhoto>, ArchiveError> {
     let mut out = Vec::new();
     for path in files {
         for loc in MemberReader::open(path)? {
-            let loc = loc?;
+            let loc = match loc {
+                Ok(loc) => loc,
+                Err(e @ (ArchiveError::Corrupt { .. } | ArchiveError::Truncated { .. })) => {
+                    tracing::warn!(error = %e, "skipping an unreadable archive record");
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if loc.record.warc_type() != "metadata" {
                 continue;
             }

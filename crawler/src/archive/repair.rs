@@ -26,6 +26,12 @@ pub fn repair_tail(dir: &Path) -> Result<RepairReport, ArchiveError> {
             match item {
                 Ok(_) => {}
                 Err(ArchiveError::Truncated { offset, .. }) => cut = Some(offset),
+                // A damaged record in the middle is evidence of damage, not a half-written
+                // tail: it stays as it is (`archive verify` reports it), and the crawl, which
+                // writes to new files, goes on.
+                Err(e @ ArchiveError::Corrupt { .. }) => {
+                    tracing::warn!(error = %e, "the newest WARC file holds a damaged record; left as it is");
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -723,4 +723,132 @@ mod tests {
                 .all(|r| r.is_ok())
         );
     }
+    /// Six captures in one file; their members as `(offset, length, type)`.
+    fn six_captures(ws: &Workspace) -> (std::path::PathBuf, Vec<(u64, u64, String)>) {
+        let headers = vec![("content-type".to_string(), b"text/html".to_vec())];
+        let mut w = ArchiveWriter::open(&ws.archive_dir(), 1 << 30, "unit", "job").expect("open");
+        for i in 0..6 {
+            let body = format!("<p>listing {i}: Zastava M70, 350 EUR</p>").repeat(20);
+            let url = format!("http://a.test/{i}");
+            w.write_capture(&capture(&url, body.as_bytes(), &headers))
+                .expect("write");
+        }
+        drop(w);
+        let file = warc_files(&ws.archive_dir()).expect("files").remove(0);
+        let members = MemberReader::open(&file)
+            .expect("open")
+            .map(|l| {
+                let l = l.expect("intact");
+                (l.offset, l.length, l.record.warc_type().to_string())
+            })
+            .collect();
+        (file, members)
+    }
+
+    /// What the reader yields now: offsets of intact members, and the errors.
+    fn read_back(file: &std::path::Path) -> (Vec<u64>, Vec<ArchiveError>) {
+        let (mut ok, mut errors) = (Vec::new(), Vec::new());
+        for item in MemberReader::open(file).expect("open") {
+            match item {
+                Ok(l) => ok.push(l.offset),
+                Err(e) => errors.push(e),
+            }
+        }
+        (ok, errors)
+    }
+
+    fn patch(file: &std::path::Path, at: u64, bytes: &[u8]) {
+        let mut data = std::fs::read(file).expect("read");
+        data[at as usize..at as usize + bytes.len()].copy_from_slice(bytes);
+        std::fs::write(file, data).expect("write");
+    }
+
+    #[test]
+    fn a_damaged_record_is_reported_and_every_other_one_still_read() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = Workspace::new(dir.path());
+        let (file, members) = six_captures(&ws);
+        // 1 warcinfo + 6 x (request, response, metadata).
+        assert_eq!(members.len(), 19);
+        // Damage the header of the third capture's response, then 64 bytes inside the deflate
+        // data of the fifth capture's request.
+        let (hit, _, ref kind) = members[8];
+        assert_eq!(kind, "response");
+        patch(&file, hit, &[0u8; 10]);
+        let (hit2, len2, _) = members[13];
+        patch(&file, hit2 + 12, &vec![0x5a; 64.min(len2 as usize - 20)]);
+        let (ok, errors) = read_back(&file);
+        let expected: Vec<u64> = members
+            .iter()
+            .map(|m| m.0)
+            .filter(|&o| o != hit && o != hit2)
+            .collect();
+        assert_eq!(ok, expected, "every undamaged record is read, in order");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        for (e, (at, next)) in errors
+            .iter()
+            .zip([(hit, members[9].0), (hit2, members[14].0)])
+        {
+            match e {
+                ArchiveError::Corrupt {
+                    offset, resumes_at, ..
+                } => {
+                    assert_eq!((*offset, *resumes_at), (at, Some(next)));
+                    assert!(e.to_string().contains("reading went on there"), "{e}");
+                }
+                other => panic!("expected a corrupt record, got {other}"),
+            }
+        }
+        let report = verify(&ws).expect("verify");
+        assert_eq!(report.records, 17);
+        assert_eq!(report.errors.len(), 2, "{:?}", report.errors);
+        // Opening the archive for a new crawl leaves the damaged file as it is.
+        let len = std::fs::metadata(&file).expect("meta").len();
+        let _w = ArchiveWriter::open(&ws.archive_dir(), 1 << 30, "", "j2").expect("reopen");
+        assert_eq!(std::fs::metadata(&file).expect("meta").len(), len);
+    }
+
+    #[test]
+    fn damage_that_reads_on_to_the_end_of_the_file_is_not_cut_as_a_half_written_tail() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = Workspace::new(dir.path());
+        let (file, members) = six_captures(&ws);
+        // The second capture's response now opens with a stored deflate block of 65,535 bytes:
+        // the decoder swallows every member after it and meets the end of the file, as it does
+        // in a half-written tail. Complete records follow, so it is damage, and nothing is cut.
+        let (hit, _, _) = members[5];
+        patch(&file, hit + 10, &[0x00, 0xff, 0xff, 0x00, 0x00]);
+        let len = std::fs::metadata(&file).expect("meta").len();
+        assert!(len - hit < 65_535);
+        let (ok, errors) = read_back(&file);
+        assert_eq!(ok.len(), 18);
+        assert!(
+            matches!(errors[..], [ArchiveError::Corrupt { offset, resumes_at: Some(next), .. }] if offset == hit && next == members[6].0),
+            "{errors:?}"
+        );
+        let _w = ArchiveWriter::open(&ws.archive_dir(), 1 << 30, "", "j2").expect("reopen");
+        assert_eq!(std::fs::metadata(&file).expect("meta").len(), len);
+        assert_eq!(read_back(&file).0.len(), 18);
+    }
+
+    #[test]
+    fn a_damaged_last_record_is_kept_not_cut_as_a_half_written_tail() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = Workspace::new(dir.path());
+        let (file, members) = six_captures(&ws);
+        // A flipped bit in the CRC of the last member: complete, but damaged.
+        let (last, length, _) = *members.last().expect("members");
+        let crc = last + length - 8;
+        let byte = std::fs::read(&file).expect("read")[crc as usize];
+        patch(&file, crc, &[byte ^ 1]);
+        let (ok, errors) = read_back(&file);
+        assert_eq!(ok.len(), 18);
+        assert!(
+            matches!(errors[..], [ArchiveError::Corrupt { offset, resumes_at: None, .. }] if offset == last),
+            "{errors:?}"
+        );
+        let len = std::fs::metadata(&file).expect("meta").len();
+        let _w = ArchiveWriter::open(&ws.archive_dir(), 1 << 30, "", "j2").expect("reopen");
+        assert_eq!(std::fs::metadata(&file).expect("meta").len(), len);
+    }
 }

@@ -50,7 +50,8 @@ pub(crate) async fn reconcile(
         }
         let mut pending: Vec<ArchivedResponse> = Vec::new();
         for item in MemberReader::open(&path)? {
-            let Ok(loc) = item else { break };
+            // A damaged record is skipped; the reader goes on after it.
+            let Ok(loc) = item else { continue };
             match loc.record.warc_type() {
                 "response" | "revisit" => {
                     if let Ok(r) = ArchivedResponse::from_located(file, &loc) {

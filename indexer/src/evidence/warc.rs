@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use salwatch_crawler::archive::cdxj::{self, CdxjEntry};
 use salwatch_crawler::archive::record::{self, WarcRecord};
-use salwatch_crawler::archive::{Located, MemberReader};
+use salwatch_crawler::archive::{ArchiveError, Located, MemberReader};
 use serde::{Deserialize, Serialize};
 
 use super::{EvidenceError, io_err};
@@ -110,7 +110,21 @@ pub fn copy_captures(
     for (file, caps) in by_file {
         let path = archive_dir.join(file);
         let raw = std::fs::read(&path).map_err(io_err("cannot read WARC", &path))?;
-        let members: Vec<Located> = MemberReader::open(&path)?.collect::<Result<_, _>>()?;
+        // A damaged record elsewhere in the file does not stop the export: each exported record
+        // is decoded and its digests re-checked below, and a wanted one that is damaged fails
+        // with the damage named.
+        let mut members: Vec<Located> = Vec::new();
+        let mut damage: Vec<String> = Vec::new();
+        for item in MemberReader::open(&path)? {
+            match item {
+                Ok(m) => members.push(m),
+                Err(e @ (ArchiveError::Corrupt { .. } | ArchiveError::Truncated { .. })) => {
+                    tracing::warn!(error = %e, "the archive file holds a damaged record");
+                    damage.push(e.to_string());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         let at: HashMap<u64, &Located> = members.iter().map(|m| (m.offset, m)).collect();
         let mut wanted: BTreeSet<String> = BTreeSet::new();
         for c in &caps {
@@ -121,9 +135,13 @@ pub fn copy_captures(
                 record_id: r.record_id.clone(),
                 message,
             };
-            let loc = at
-                .get(&r.offset)
-                .ok_or_else(|| fail("no gzip member starts at this offset".into()))?;
+            let loc = at.get(&r.offset).ok_or_else(|| {
+                let mut message = String::from("no readable gzip member starts at this offset");
+                if !damage.is_empty() {
+                    message.push_str(&format!(" (damaged: {})", damage.join("; ")));
+                }
+                fail(message)
+            })?;
             if loc.length != r.length {
                 return Err(fail(format!(
                     "the member is {} bytes, the index says {}",
