@@ -17,6 +17,7 @@ use crate::ident::Validator;
 use crate::normalize::normalize;
 use crate::pack::{Pack, RuleSpec, Source};
 use crate::prefilter::RelaxedSet;
+use crate::spancaps::SpanCaps;
 use crate::template::Template;
 use crate::vocab::Vocabulary;
 
@@ -60,6 +61,12 @@ pub(crate) struct CompiledRule {
     /// Whether a match needs its capture groups (`group`, or a template naming one); if not,
     /// matches are found without running a capture engine.
     pub needs_groups: bool,
+    /// The index of the `group` the rule reports, resolved once (not looked up by name per
+    /// match).
+    pub group: Option<usize>,
+    /// For a rule that reads its one group, when the pattern's shape fixes where the group lies
+    /// in a match (`spancaps`): the group read off the match, without a capture search.
+    pub span_caps: Option<SpanCaps>,
 }
 
 /// A rule's field templates (`fields` in the pack), parsed once at compile time.
@@ -329,6 +336,16 @@ impl Compiled {
             let weight = spec.weight.unwrap_or_else(|| default_weight(&spec.kind));
             let window = spec.window.unwrap_or([48, 48]);
             let fields = FieldTemplates::new(&spec, regex.as_ref());
+            let needs_groups = spec.group.is_some() || fields.read_groups();
+            let group = spec
+                .group
+                .as_deref()
+                .and_then(|g| regex.as_ref()?.capture_names().position(|n| n == Some(g)));
+            let span_caps = spec
+                .pattern
+                .as_deref()
+                .filter(|_| needs_groups)
+                .and_then(SpanCaps::new);
             rules.push(CompiledRule {
                 counts: Counts::of(&spec.kind, spec.eu_category.as_deref()),
                 kind_slot: ENTITY_KINDS
@@ -336,7 +353,9 @@ impl Compiled {
                     .position(|k| *k == spec.kind)
                     .unwrap_or(ENTITY_KINDS.len()),
                 price: spec.kind == "price",
-                needs_groups: spec.group.is_some() || fields.read_groups(),
+                needs_groups,
+                group,
+                span_caps,
                 fields,
                 spec,
                 regex,

@@ -17,6 +17,7 @@ use crate::normalize::tokenize::alphabetic_alphanumeric;
 use crate::pack::Source;
 use crate::prefilter::{Matched, RelaxedSet};
 use crate::price::{format_price, parse_amount};
+use crate::spancaps::SpanCaps;
 use crate::template::Template;
 
 /// One rule hit: the rule, where (original and folded), and the entity it makes (none for cues).
@@ -33,6 +34,46 @@ pub(crate) struct Hit {
 enum Found<'h> {
     Groups(Captures<'h>),
     Whole(Match<'h>),
+    /// The whole match and its one group, read off the match by the rule's [`SpanCaps`].
+    One(Match<'h>, Piece<'h>),
+}
+
+/// A matched piece of a haystack (a group or the whole match): its text and where it starts.
+#[derive(Debug, Clone, Copy)]
+struct Piece<'h> {
+    text: &'h str,
+    start: usize,
+}
+
+impl<'h> Piece<'h> {
+    fn start(&self) -> usize {
+        self.start
+    }
+
+    fn end(&self) -> usize {
+        self.start + self.text.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    fn range(&self) -> Range<usize> {
+        self.start..self.end()
+    }
+
+    fn as_str(&self) -> &'h str {
+        self.text
+    }
+}
+
+impl<'h> From<Match<'h>> for Piece<'h> {
+    fn from(m: Match<'h>) -> Self {
+        Piece {
+            text: m.as_str(),
+            start: m.start(),
+        }
+    }
 }
 
 impl<'h> Found<'h> {
@@ -45,24 +86,56 @@ impl<'h> Found<'h> {
         }
     }
 
-    fn whole(&self) -> Option<Match<'h>> {
-        match self {
-            Self::Groups(c) => c.get(0),
-            Self::Whole(m) => Some(*m),
+    /// [`Found::at`] for a whole-text rule: when it reads groups and has a [`SpanCaps`], the
+    /// match is found without groups (the DFAs alone) and its group read off it.
+    fn of_rule(
+        rule: &CompiledRule,
+        re: &Regex,
+        hay: &'h str,
+        start: usize,
+        groups: bool,
+    ) -> Option<Self> {
+        match &rule.span_caps {
+            Some(sc) if groups => re
+                .find_at(hay, start)
+                .map(|m| Self::with_groups(sc, re, hay, m)),
+            _ => Self::at(re, hay, start, groups),
         }
     }
 
-    fn get(&self, group: usize) -> Option<Match<'h>> {
-        match self {
-            Self::Groups(c) => c.get(group),
-            Self::Whole(m) => (group == 0).then_some(*m),
+    /// The match `m` of `re` in `hay` (found by a leftmost-first search) with its group: read
+    /// off by `sc`, else (never, by `sc`'s argument) from the regex crate's captures search at
+    /// the match's start, which finds the same match (the leftmost-first match from `m.start()`
+    /// starts there, and which one of those is preferred does not depend on where the search
+    /// began).
+    fn with_groups(sc: &SpanCaps, re: &Regex, hay: &'h str, m: Match<'h>) -> Self {
+        match sc.group(hay, m.start(), m.end()) {
+            Some((start, end)) => Self::One(
+                m,
+                Piece {
+                    text: &hay[start..end],
+                    start,
+                },
+            ),
+            None => re
+                .captures_at(hay, m.start())
+                .map_or(Self::Whole(m), Self::Groups),
         }
     }
 
-    fn name(&self, name: &str) -> Option<Match<'h>> {
+    fn whole(&self) -> Option<Piece<'h>> {
+        self.get(0)
+    }
+
+    fn get(&self, group: usize) -> Option<Piece<'h>> {
         match self {
-            Self::Groups(c) => c.name(name),
-            Self::Whole(_) => None,
+            Self::Groups(c) => c.get(group).map(Piece::from),
+            Self::Whole(m) => (group == 0).then(|| Piece::from(*m)),
+            Self::One(m, g) => match group {
+                0 => Some(Piece::from(*m)),
+                1 => Some(*g),
+                _ => None,
+            },
         }
     }
 }
@@ -313,7 +386,11 @@ fn for_each_match(
     let relaxed = match &rule.relaxed {
         Some(r) if !ascii_exact => r,
         _ => {
-            if groups {
+            if let (true, Some(sc)) = (groups, &rule.span_caps) {
+                for m in re.find_iter(hay) {
+                    f(&Found::with_groups(sc, re, hay, m));
+                }
+            } else if groups {
                 for caps in re.captures_iter(hay) {
                     f(&Found::Groups(caps));
                 }
@@ -344,7 +421,7 @@ fn for_each_match(
         };
         let found = match window {
             Some((re, window)) => {
-                match Found::at(re, window, cand.start(), groups) {
+                match Found::of_rule(rule, re, window, cand.start(), groups) {
                     Some(found) if found.whole().is_some_and(|m| m.start() == cand.start()) => {
                         found
                     }
@@ -359,7 +436,7 @@ fn for_each_match(
                 }
             }
             None => {
-                let Some(found) = Found::at(re, hay, cand.start(), groups) else {
+                let Some(found) = Found::of_rule(rule, re, hay, cand.start(), groups) else {
                     return;
                 };
                 found
@@ -521,12 +598,10 @@ fn push_caps(
     seen: &mut Seen,
     hits: &mut Vec<Hit>,
 ) {
-    let m = rule
-        .spec
-        .group
-        .as_deref()
-        .and_then(|g| caps.name(g))
-        .or_else(|| caps.whole());
+    let m = match rule.group {
+        Some(g) => caps.get(g),
+        None => caps.whole(),
+    };
     let Some(m) = m else { return };
     if !seen.insert((ri, m.start(), m.end())) {
         return;
@@ -850,9 +925,99 @@ mod tests {
         /// (so that both the ASCII-exact path and the per-candidate windows run).
         #[test]
         fn whole_text_matches_as_captures_iter(
-            hay in "(?:[0-9]{1,4}|[ .,:/()+\\-]|\\n|€|·|eur|euro|den|lek|din|usd|\\$|btc|xmr|mm|x|9x19|7[.,]62|\\.22|lr|acp|kal\\.?|ga|тел|Цена|ш|Куманово|@[a-z_]{1,6}|[a-zA-Z]{1,4}|0x[0-9a-f]{3}|1[1-9A-Za-z]{3}|T[a-z]{2}|é){0,40}",
+            hay in "(?:[0-9]{1,4}|[ .,:/()+\\-]|\\n|€|·|eur|euro|den|lek|din|usd|\\$|btc|xmr|mm|x|9x19|7[.,]62|\\.22|lr|acp|kal\\.?|ga|тел|Цена|ш|Куманово|@[a-z_]{1,6}|[a-zA-Z]{1,4}|0x[0-9a-f]{3}|1[1-9A-Za-z]{3}|T[a-z]{2}|é|[٣０\u{a0}₿]|threema id: |wickr: |signal: ){0,40}",
         ) {
             check(&hay)?;
+        }
+    }
+
+    /// The rules whose group is read off the match (`spancaps`): every price rule with one
+    /// amount group and the Telegram handle; not the rules whose prefix can consume the group's
+    /// characters (`threema` before `[A-Z0-9*]{8}`), nor `price.usd` (two groups).
+    #[test]
+    fn span_caps_apply_where_the_shape_allows() {
+        let c = compiled();
+        let with: Vec<&str> = c
+            .rules
+            .iter()
+            .filter(|r| r.span_caps.is_some())
+            .map(|r| r.spec.id.as_str())
+            .collect();
+        for id in [
+            "price.eur",
+            "price.eur_prefix",
+            "price.mkd",
+            "price.rsd",
+            "price.all",
+            "price.btc",
+            "price.xmr",
+            "id.telegram.handle",
+        ] {
+            assert!(with.contains(&id), "{id} in {with:?}");
+        }
+        for id in [
+            "price.usd",
+            "id.threema",
+            "id.wickr",
+            "id.signal",
+            "id.pgp_fingerprint.labelled",
+        ] {
+            assert!(!with.contains(&id), "{id} in {with:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+        /// Every rule whose group is read off the match reads the group `captures_iter` gives,
+        /// on text with prices, handles, Unicode digits (`٣`, `０`) and spaces (no-break), and
+        /// so do shapes written for the test: the group at the start, with a prefix, nested
+        /// groups inside it, alternatives and optional parts.
+        #[test]
+        fn span_caps_read_the_group_as_captures(
+            hay in "(?:[0-9]{1,4}|[ .,:/()+\\-]|\\n|€|eur|euro|den|lek|btc|₿|xmr|[٣０\u{a0}]|@[a-z_]{1,6}|[a-zA-Z]{1,4}|é|ш|x){0,40}",
+        ) {
+            let c = compiled();
+            let extra: Vec<(String, SpanCaps)> = [
+                r"\b(?P<n>\d+(?:[.,]\d{1,2})?)\s?(?:eur|€)",
+                r"(?:€|lek)\s?(?P<n>\d(?:\d| \d)*)\b",
+                r"-?(?P<n>[a-z]+(?:@[a-z]+)?)\d",
+                r"[^\w@](?P<h>@[a-z]{2,}|@_)\b",
+            ]
+            .into_iter()
+            .map(|p| (p.to_owned(), SpanCaps::new(p).expect("the shape")))
+            .collect();
+            let mut cases: Vec<(&Regex, &SpanCaps)> = c
+                .rules
+                .iter()
+                .filter_map(|r| Some((r.regex.as_ref()?, r.span_caps.as_ref()?)))
+                .collect();
+            let built: Vec<Regex> = extra.iter().map(|(p, _)| Regex::new(p).expect("regex")).collect();
+            cases.extend(built.iter().zip(&extra).map(|(re, (_, sc))| (re, sc)));
+            for (re, sc) in cases {
+                for caps in re.captures_iter(&hay) {
+                    let m = caps.get(0).expect("match");
+                    let g = caps.get(1).map(|g| (g.start(), g.end()));
+                    prop_assert_eq!(sc.group(&hay, m.start(), m.end()), g, "pattern {}", re.as_str());
+                }
+            }
+        }
+    }
+
+    /// Shapes the reader must refuse: the group's characters can also be consumed before or
+    /// after it, the group can be empty, it is repeated or inside an alternative, or there are two.
+    #[test]
+    fn span_caps_refuse_other_shapes() {
+        for p in [
+            r"\d(?P<n>\d+)",
+            r"(?P<n>\d+)x?\d",
+            r"(?P<n>\d*)eur",
+            r"(?:(?P<n>\d)x)+",
+            r"(?P<n>\d)eur|x",
+            r"(?P<a>\d+)eur(?P<b>\d)",
+            r"(?i:threema)\s?(?P<id>[A-Z0-9*]{8})\b",
+            r"eur",
+        ] {
+            assert!(SpanCaps::new(p).is_none(), "{p}");
         }
     }
 }
