@@ -45,6 +45,9 @@ pub(crate) struct CompiledRule {
     /// The most characters a match of the pattern can have, when bounded: how far a match
     /// starting at a given position can look (`scan::for_each_match`).
     pub max_chars: Option<usize>,
+    /// Every match of the pattern is at least one byte long: a search from a position at or
+    /// after the end of the last possible match finds nothing (`scan::for_each_match`).
+    pub nonempty: bool,
     pub excludes: Vec<Regex>,
     /// How the verdict counts the rule (from its kind and EU category).
     pub counts: Counts,
@@ -268,11 +271,15 @@ impl Compiled {
                 .as_deref()
                 .filter(|p| has_boundaries(p))
                 .and_then(|p| fast_regex(&without_boundaries(p)));
-            let max_chars = spec
+            let hir = spec
                 .pattern
                 .as_deref()
-                .and_then(|p| regex_syntax::Parser::new().parse(p).ok())
-                .and_then(|hir| max_chars(&hir));
+                .and_then(|p| regex_syntax::Parser::new().parse(p).ok());
+            let max_chars = hir.as_ref().and_then(max_chars);
+            let nonempty = hir
+                .as_ref()
+                .and_then(|h| h.properties().minimum_len())
+                .is_some_and(|n| n > 0);
             let excludes = spec
                 .exclude
                 .iter()
@@ -362,6 +369,7 @@ impl Compiled {
                 ascii,
                 relaxed,
                 max_chars,
+                nonempty,
                 excludes,
                 validator,
                 weight,

@@ -347,13 +347,17 @@ fn whole_text_rules(
     hits: &mut Vec<Hit>,
 ) {
     let exact = ascii_boundaries_exact(hay);
-    let maybe = set.map_or_else(Matched::all, |set| set.matches(hay));
+    let mut maybe = Matched::all();
+    if let Some(set) = set {
+        set.matches_into(hay, &mut maybe);
+    }
     for (k, &ri) in which.iter().enumerate() {
         if !maybe.matched(k) {
             continue;
         }
         let rule = &c.rules[ri];
-        for_each_match(rule, hay, exact, |caps| {
+        let stop = maybe.last_end(k).filter(|_| rule.nonempty);
+        for_each_match(rule, hay, exact, stop, |caps| {
             push_caps(ri, rule, caps, original, norm, region, seen, hits);
         });
     }
@@ -373,12 +377,19 @@ fn whole_text_rules(
 ///   word character elsewhere in the text (a Cyrillic word beside a phone number) no longer
 ///   sends the search to the Unicode-boundary pattern over the rest of the text (its DFA gives
 ///   up at the first non-ASCII byte and a backtracking engine takes over).
+///
+/// `stop`, when given, is a position no match ends after (the end of the last match of the
+/// rule's relaxed pattern, which the prefilter walk recorded) and the rule's matches are not
+/// empty: once a match ends there, or the candidates' search has reached it, nothing is left to
+/// find, and the search over the rest of the text that would find nothing is not run.
 fn for_each_match(
     rule: &CompiledRule,
     hay: &str,
     ascii_exact: bool,
+    stop: Option<usize>,
     mut f: impl FnMut(&Found<'_>),
 ) {
+    let done = |end: usize| stop.is_some_and(|s| end >= s);
     let Some(re) = rule.pick(ascii_exact) else {
         return;
     };
@@ -389,14 +400,24 @@ fn for_each_match(
             if let (true, Some(sc)) = (groups, &rule.span_caps) {
                 for m in re.find_iter(hay) {
                     f(&Found::with_groups(sc, re, hay, m));
+                    if done(m.end()) {
+                        break;
+                    }
                 }
             } else if groups {
                 for caps in re.captures_iter(hay) {
+                    let end = caps.get(0).map_or(0, |m| m.end());
                     f(&Found::Groups(caps));
+                    if done(end) {
+                        break;
+                    }
                 }
             } else {
                 for m in re.find_iter(hay) {
                     f(&Found::Whole(m));
+                    if done(m.end()) {
+                        break;
+                    }
                 }
             }
             return;
@@ -410,7 +431,7 @@ fn for_each_match(
         .map_or(0, |i| i + 2);
     let mut pos = 0;
     let mut last_end: Option<usize> = None;
-    while pos <= hay.len() {
+    while pos <= hay.len() && !done(pos) {
         let Some(cand) = relaxed.find_at(hay, pos) else {
             return;
         };
@@ -761,14 +782,14 @@ mod tests {
             .collect()
     }
 
-    fn fast(rule: &CompiledRule, hay: &str) -> Spans {
+    fn fast(rule: &CompiledRule, hay: &str, stop: Option<usize>) -> Spans {
         let n = if rule.needs_groups {
             rule.regex.as_ref().expect("pattern").captures_len()
         } else {
             1
         };
         let mut out = Vec::new();
-        for_each_match(rule, hay, ascii_boundaries_exact(hay), |f| {
+        for_each_match(rule, hay, ascii_boundaries_exact(hay), stop, |f| {
             out.push(
                 (0..n)
                     .map(|g| f.get(g).map(|m| (m.start(), m.end())))
@@ -778,16 +799,35 @@ mod tests {
         out
     }
 
+    /// Every whole-text rule finds what `captures_iter` finds: searched to the end of the text,
+    /// and stopped where its prefilter says its last possible match ends.
     fn check(hay: &str) -> Result<(), TestCaseError> {
         let c = compiled();
-        for &ri in c.whole_folded.iter().chain(&c.whole_original) {
-            let rule = &c.rules[ri];
-            prop_assert_eq!(
-                fast(rule, hay),
-                reference(rule, hay),
-                "rule {}",
-                rule.spec.id
-            );
+        for (which, set) in [
+            (&c.whole_folded, c.folded_set.as_ref()),
+            (&c.whole_original, c.original_set.as_ref()),
+        ] {
+            let maybe = set.expect("prefilter built").matches(hay);
+            for (k, &ri) in which.iter().enumerate() {
+                let rule = &c.rules[ri];
+                let expected = reference(rule, hay);
+                prop_assert_eq!(
+                    fast(rule, hay, None),
+                    expected.clone(),
+                    "rule {}",
+                    rule.spec.id
+                );
+                if maybe.matched(k) {
+                    let stop = maybe.last_end(k).filter(|_| rule.nonempty);
+                    prop_assert_eq!(
+                        fast(rule, hay, stop),
+                        expected,
+                        "rule {} stopped at {:?}",
+                        rule.spec.id,
+                        stop
+                    );
+                }
+            }
         }
         Ok(())
     }
