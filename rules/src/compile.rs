@@ -45,6 +45,11 @@ pub(crate) struct CompiledRule {
     /// The most characters a match of the pattern can have, when bounded: how far a match
     /// starting at a given position can look (`scan::for_each_match`).
     pub max_chars: Option<usize>,
+    /// The pattern and its ASCII-boundary variant as regex-automata meta engines, for searches
+    /// anchored at a candidate (`scan::for_each_match`): the regex crate has no anchored search,
+    /// and its unanchored one runs a reverse scan to find the start the caller already knows.
+    /// Only for rules searched candidate by candidate (with boundaries and bounded matches).
+    pub anchored: Option<Anchored>,
     /// Every match of the pattern is at least one byte long: a search from a position at or
     /// after the end of the last possible match finds nothing (`scan::for_each_match`).
     pub nonempty: bool,
@@ -70,6 +75,26 @@ pub(crate) struct CompiledRule {
     /// For a rule that reads its one group, when the pattern's shape fixes where the group lies
     /// in a match (`spancaps`): the group read off the match, without a capture search.
     pub span_caps: Option<SpanCaps>,
+}
+
+/// A rule's pattern and its ASCII-boundary variant, built for anchored searches.
+#[derive(Debug)]
+pub(crate) struct Anchored {
+    pub regex: regex_automata::meta::Regex,
+    pub ascii: regex_automata::meta::Regex,
+}
+
+/// A meta engine of a pattern, configured as the regex crate configures its own (the same
+/// size limits); None if it does not build.
+fn meta_regex(pattern: &str) -> Option<regex_automata::meta::Regex> {
+    regex_automata::meta::Regex::builder()
+        .configure(
+            regex_automata::meta::Config::new()
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(REGEX_SIZE_LIMIT * 2),
+        )
+        .build(pattern)
+        .ok()
 }
 
 /// A rule's field templates (`fields` in the pack), parsed once at compile time.
@@ -280,6 +305,16 @@ impl Compiled {
                 .as_ref()
                 .and_then(|h| h.properties().minimum_len())
                 .is_some_and(|n| n > 0);
+            let anchored = spec
+                .pattern
+                .as_deref()
+                .filter(|p| has_boundaries(p) && max_chars.is_some() && spec.terms.is_empty())
+                .and_then(|p| {
+                    Some(Anchored {
+                        regex: meta_regex(p)?,
+                        ascii: meta_regex(&ascii_boundaries(p))?,
+                    })
+                });
             let excludes = spec
                 .exclude
                 .iter()
@@ -370,6 +405,7 @@ impl Compiled {
                 relaxed,
                 max_chars,
                 nonempty,
+                anchored,
                 excludes,
                 validator,
                 weight,

@@ -34,6 +34,8 @@ pub(crate) struct Hit {
 enum Found<'h> {
     Groups(Captures<'h>),
     Whole(Match<'h>),
+    /// The whole match alone, found by an anchored search.
+    Span(Piece<'h>),
     /// The whole match and its one group, read off the match by the rule's [`SpanCaps`].
     One(Match<'h>, Piece<'h>),
 }
@@ -131,6 +133,7 @@ impl<'h> Found<'h> {
         match self {
             Self::Groups(c) => c.get(group).map(Piece::from),
             Self::Whole(m) => (group == 0).then(|| Piece::from(*m)),
+            Self::Span(p) => (group == 0).then_some(*p),
             Self::One(m, g) => match group {
                 0 => Some(Piece::from(*m)),
                 1 => Some(*g),
@@ -441,7 +444,18 @@ fn for_each_match(
             None
         };
         let found = match window {
-            Some((re, window)) => {
+            Some((_, window, ascii)) if !groups && rule.anchored.is_some() => {
+                let Some(found) = anchored_at(rule, ascii, window, cand.start()) else {
+                    // No match starts at the candidate: the next one starts later.
+                    if cand.start() >= hay.len() {
+                        return;
+                    }
+                    pos = ceil(hay, cand.start() + 1);
+                    continue;
+                };
+                found
+            }
+            Some((re, window, _)) => {
                 match Found::of_rule(rule, re, window, cand.start(), groups) {
                     Some(found) if found.whole().is_some_and(|m| m.start() == cand.start()) => {
                         found
@@ -502,12 +516,14 @@ fn for_each_match(
 /// Both halves save work on text with non-ASCII words: the ASCII variant runs on the DFA, and
 /// where the Unicode pattern must run, its DFA gives up at the first non-ASCII byte and a
 /// backtracking engine takes over, whose cost grows with the length of the haystack after `at`.
+///
+/// Also returned: whether the regex is the ASCII-boundary variant.
 fn candidate_window<'r, 'h>(
     rule: &'r CompiledRule,
     re: &'r Regex,
     hay: &'h str,
     at: usize,
-) -> Option<(&'r Regex, &'h str)> {
+) -> Option<(&'r Regex, &'h str, bool)> {
     let n = rule.max_chars?;
     // The end of character `n` after `at` (counting from 0): the start of the next one.
     let bytes = hay.as_bytes();
@@ -523,11 +539,36 @@ fn candidate_window<'r, 'h>(
         hi += 1;
     }
     let lo = floor(hay, at.saturating_sub(1));
-    let re = match &rule.ascii {
-        Some(ascii) if ascii_boundaries_exact(&hay[lo..hi]) => ascii,
-        _ => re,
+    let (re, ascii) = match &rule.ascii {
+        Some(ascii) if ascii_boundaries_exact(&hay[lo..hi]) => (ascii, true),
+        _ => (re, false),
     };
-    Some((re, &hay[..hi]))
+    Some((re, &hay[..hi], ascii))
+}
+
+/// The match of the rule's pattern starting at `at` in `window`, found by a search anchored
+/// there (the ASCII-boundary variant if `ascii`, as [`candidate_window`] chose). The caller used
+/// to search unanchored from `at` and keep a match only if it started at `at`: a leftmost-first
+/// search that finds a match starting at `at` finds the one an anchored search finds (the same
+/// preference among the matches starting there), and finds none there exactly when the anchored
+/// one finds none. The anchored search needs no reverse scan for the start, and gives up at the
+/// first byte no match from `at` can take instead of looking further for a later match.
+fn anchored_at<'h>(
+    rule: &CompiledRule,
+    ascii: bool,
+    window: &'h str,
+    at: usize,
+) -> Option<Found<'h>> {
+    let a = rule.anchored.as_ref()?;
+    let re = if ascii { &a.ascii } else { &a.regex };
+    let input = regex_automata::Input::new(window)
+        .range(at..)
+        .anchored(regex_automata::Anchored::Yes);
+    let m = re.search(&input)?;
+    Some(Found::Span(Piece {
+        text: &window[m.range()],
+        start: m.start(),
+    }))
 }
 
 /// Pushes the hit of a rule without a pattern at its term's folded range `f`, its entity made
