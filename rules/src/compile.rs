@@ -17,7 +17,7 @@ use crate::ident::Validator;
 use crate::normalize::normalize;
 use crate::pack::{Pack, RuleSpec, Source};
 use crate::prefilter::RelaxedSet;
-use crate::spancaps::SpanCaps;
+use crate::spancaps::{CharSet, SpanCaps, consumed};
 use crate::template::Template;
 use crate::vocab::Vocabulary;
 
@@ -50,6 +50,10 @@ pub(crate) struct CompiledRule {
     /// and its unanchored one runs a reverse scan to find the start the caller already knows.
     /// Only for rules searched candidate by candidate (with boundaries and bounded matches).
     pub anchored: Option<Anchored>,
+    /// The characters the pattern can consume (a superset), for a whole-text rule whose matches
+    /// are not empty: a match ending at or after a position covers the run of such characters
+    /// before it, so the search can start where that run starts (`scan::for_each_match`).
+    pub consumed: Option<CharSet>,
     /// Every match of the pattern is at least one byte long: a search from a position at or
     /// after the end of the last possible match finds nothing (`scan::for_each_match`).
     pub nonempty: bool,
@@ -315,6 +319,11 @@ impl Compiled {
                         ascii: meta_regex(&ascii_boundaries(p))?,
                     })
                 });
+            let consumed = spec
+                .pattern
+                .as_deref()
+                .filter(|_| nonempty && spec.terms.is_empty())
+                .and_then(consumed);
             let excludes = spec
                 .exclude
                 .iter()
@@ -405,6 +414,7 @@ impl Compiled {
                 relaxed,
                 max_chars,
                 nonempty,
+                consumed,
                 anchored,
                 excludes,
                 validator,

@@ -51,9 +51,15 @@ pub(crate) struct Matched {
     rest: Vec<u64>,
     /// The first chunk's ends are known (its lazy DFA answered, the text is under 4 GiB).
     ends_known: bool,
-    /// Per pattern of the first chunk, the end of its last match (kept in place: no allocation
-    /// per text, filled by [`RelaxedSet::matches_into`] without a move).
-    last_ends: [u32; CHUNK],
+    /// Per pattern of the first chunk, the ends of its first and last matches (kept in place:
+    /// no allocation per text, filled by [`RelaxedSet::matches_into`] without a move).
+    ends: Ends,
+}
+
+/// Per pattern, the ends of its first and last matches (meaningful for matched patterns).
+pub(crate) struct Ends {
+    first: [u32; CHUNK],
+    last: [u32; CHUNK],
 }
 
 impl Matched {
@@ -63,7 +69,10 @@ impl Matched {
             first: u64::MAX,
             rest: Vec::new(),
             ends_known: false,
-            last_ends: [0; CHUNK],
+            ends: Ends {
+                first: [0; CHUNK],
+                last: [0; CHUNK],
+            },
         }
     }
 
@@ -79,7 +88,13 @@ impl Matched {
     /// known: no match of the pattern, nor of a pattern whose matches are among its own (a
     /// rule's real pattern), ends after it.
     pub fn last_end(&self, k: usize) -> Option<usize> {
-        (k < CHUNK && self.ends_known && self.matched(k)).then(|| self.last_ends[k] as usize)
+        (k < CHUNK && self.ends_known && self.matched(k)).then(|| self.ends.last[k] as usize)
+    }
+
+    /// Where the first match of pattern `k` ends (the smallest end of any of its matches), when
+    /// known: every match of a rule's real pattern ends there or later.
+    pub fn first_end(&self, k: usize) -> Option<usize> {
+        (k < CHUNK && self.ends_known && self.matched(k)).then(|| self.ends.first[k] as usize)
     }
 }
 
@@ -108,11 +123,14 @@ impl RelaxedSet {
     pub fn matches_into(&self, hay: &str, out: &mut Matched) {
         for (i, chunk) in self.chunks.iter().enumerate() {
             if i == 0 {
-                let found = chunk.matches(hay, &mut out.last_ends);
+                let found = chunk.matches(hay, &mut out.ends);
                 out.ends_known = found.is_some() && u32::try_from(hay.len()).is_ok();
                 out.first = found.unwrap_or(chunk.all);
             } else {
-                let mut ends = [0; CHUNK];
+                let mut ends = Ends {
+                    first: [0; CHUNK],
+                    last: [0; CHUNK],
+                };
                 out.rest
                     .push(chunk.matches(hay, &mut ends).unwrap_or(chunk.all));
             }
@@ -179,7 +197,7 @@ impl Chunk {
     /// One bit per pattern that matches somewhere in `hay`, each one's last match end in
     /// `ends`; None when the lazy DFA cannot answer (it gave up on its cache, or met a quit
     /// byte).
-    fn matches(&self, hay: &str, ends: &mut [u32; CHUNK]) -> Option<u64> {
+    fn matches(&self, hay: &str, ends: &mut Ends) -> Option<u64> {
         let mut cache = self.caches.get();
         // Progress is tracked, as the crate's own searches do: the give-up rule (see `new`)
         // weighs the bytes searched since the last clear against the states built.
@@ -193,7 +211,7 @@ impl Chunk {
     /// it), and one ending at the end of the text on its end-of-input transition.
     /// Each match state met records, for its patterns, the end of the matches it reports in
     /// `ends` (they are met in text order: the last write is the last end).
-    fn walk(&self, cache: &mut Cache, hay: &[u8], ends: &mut [u32; CHUNK]) -> Option<u64> {
+    fn walk(&self, cache: &mut Cache, hay: &[u8], ends: &mut Ends) -> Option<u64> {
         let dfa = &self.dfa;
         let mut sid = dfa.start_state_forward(cache, &Input::new(hay)).ok()?;
         let mut found = 0u64;
@@ -215,7 +233,7 @@ impl Chunk {
                 if sid.is_match() {
                     // Reported one byte late: the match ended before the byte just read.
                     let end = (hay.len() - rest.len()).saturating_sub(1);
-                    found |= self.patterns_of(cache, sid, end, ends);
+                    found |= self.patterns_of(cache, sid, end, found, ends);
                 } else if sid.is_dead() {
                     return Some(found);
                 } else if sid.is_quit() {
@@ -258,25 +276,30 @@ impl Chunk {
         cache.search_update(hay.len());
         sid = dfa.next_eoi_state(cache, sid).ok()?;
         if sid.is_match() {
-            found |= self.patterns_of(cache, sid, hay.len(), ends);
+            found |= self.patterns_of(cache, sid, hay.len(), found, ends);
         }
         Some(found)
     }
 
-    /// The patterns of a match state, recorded in `ends` as ending at `end`.
+    /// The patterns of a match state, recorded in `ends` as ending at `end` (as their first
+    /// end too if they are not in `found` yet).
     fn patterns_of(
         &self,
         cache: &Cache,
         sid: LazyStateID,
         end: usize,
-        ends: &mut [u32; CHUNK],
+        found: u64,
+        ends: &mut Ends,
     ) -> u64 {
         let mut bits = 0;
         // Truncated past 4 GiB: such a text's ends are not used (`Matched::last_end`).
         let end = end as u32;
         for i in 0..self.dfa.match_len(cache, sid) {
             let k = self.dfa.match_pattern(cache, sid, i).as_usize() % CHUNK;
-            ends[k] = end;
+            ends.last[k] = end;
+            if found & (1 << k) == 0 {
+                ends.first[k] = end;
+            }
             bits |= 1u64 << k;
         }
         bits
@@ -311,6 +334,7 @@ mod tests {
         assert_eq!(m.last_end(0), Some(8));
         assert_eq!(m.last_end(1), Some(10));
         assert_eq!(m.last_end(2), None);
+        assert_eq!((m.first_end(0), m.first_end(1)), (Some(2), Some(4)));
         assert_eq!(Matched::all().last_end(0), None);
     }
 

@@ -359,8 +359,11 @@ fn whole_text_rules(
             continue;
         }
         let rule = &c.rules[ri];
-        let stop = maybe.last_end(k).filter(|_| rule.nonempty);
-        for_each_match(rule, hay, exact, stop, |caps| {
+        let ends = maybe
+            .first_end(k)
+            .zip(maybe.last_end(k))
+            .filter(|_| rule.nonempty);
+        for_each_match(rule, hay, exact, ends, |caps| {
             push_caps(ri, rule, caps, original, norm, region, seen, hits);
         });
     }
@@ -381,18 +384,30 @@ fn whole_text_rules(
 ///   sends the search to the Unicode-boundary pattern over the rest of the text (its DFA gives
 ///   up at the first non-ASCII byte and a backtracking engine takes over).
 ///
-/// `stop`, when given, is a position no match ends after (the end of the last match of the
-/// rule's relaxed pattern, which the prefilter walk recorded) and the rule's matches are not
-/// empty: once a match ends there, or the candidates' search has reached it, nothing is left to
-/// find, and the search over the rest of the text that would find nothing is not run.
+/// `ends`, when given, are where the first and the last match of the rule's relaxed pattern end
+/// (the prefilter walk recorded them) and the rule's matches are not empty. Every match of the
+/// rule is a relaxed match, so it ends between the two:
+/// - once a match ends at the last end, or the candidates' search has reached it, nothing is left
+///   to find, and the search over the rest of the text that would find nothing is not run;
+/// - a match that ends at or after the first end covers the characters before that end down to
+///   its start, all of them characters the pattern can consume (`consumed`): it starts in or
+///   after the run of such characters that ends at the first end. The search starts there (its
+///   assertions still see the text before), and finds the same leftmost-first matches, none
+///   starting earlier. The matches being non-empty, each search after a match starts at its end,
+///   as the iterator's does.
 fn for_each_match(
     rule: &CompiledRule,
     hay: &str,
     ascii_exact: bool,
-    stop: Option<usize>,
+    ends: Option<(usize, usize)>,
     mut f: impl FnMut(&Found<'_>),
 ) {
+    let stop = ends.map(|(_, last)| last);
     let done = |end: usize| stop.is_some_and(|s| end >= s);
+    let start = match (ends, &rule.consumed) {
+        (Some((first, _)), Some(consumed)) => consumed.run_back(hay, first),
+        _ => 0,
+    };
     let Some(re) = rule.pick(ascii_exact) else {
         return;
     };
@@ -400,7 +415,20 @@ fn for_each_match(
     let relaxed = match &rule.relaxed {
         Some(r) if !ascii_exact => r,
         _ => {
-            if let (true, Some(sc)) = (groups, &rule.span_caps) {
+            if start > 0 {
+                // Non-empty matches (`ends` is given only then): each search from the last end.
+                let mut pos = start;
+                while let Some(found) = Found::of_rule(rule, re, hay, pos, groups) {
+                    let Some(end) = found.whole().map(|m| m.end()) else {
+                        return;
+                    };
+                    f(&found);
+                    if done(end) || end <= pos {
+                        return;
+                    }
+                    pos = end;
+                }
+            } else if let (true, Some(sc)) = (groups, &rule.span_caps) {
                 for m in re.find_iter(hay) {
                     f(&Found::with_groups(sc, re, hay, m));
                     if done(m.end()) {
@@ -432,7 +460,7 @@ fn for_each_match(
         .bytes()
         .rposition(|b| !b.is_ascii())
         .map_or(0, |i| i + 2);
-    let mut pos = 0;
+    let mut pos = start;
     let mut last_end: Option<usize> = None;
     while pos <= hay.len() && !done(pos) {
         let Some(cand) = relaxed.find_at(hay, pos) else {
@@ -823,14 +851,14 @@ mod tests {
             .collect()
     }
 
-    fn fast(rule: &CompiledRule, hay: &str, stop: Option<usize>) -> Spans {
+    fn fast(rule: &CompiledRule, hay: &str, ends: Option<(usize, usize)>) -> Spans {
         let n = if rule.needs_groups {
             rule.regex.as_ref().expect("pattern").captures_len()
         } else {
             1
         };
         let mut out = Vec::new();
-        for_each_match(rule, hay, ascii_boundaries_exact(hay), stop, |f| {
+        for_each_match(rule, hay, ascii_boundaries_exact(hay), ends, |f| {
             out.push(
                 (0..n)
                     .map(|g| f.get(g).map(|m| (m.start(), m.end())))
@@ -840,8 +868,8 @@ mod tests {
         out
     }
 
-    /// Every whole-text rule finds what `captures_iter` finds: searched to the end of the text,
-    /// and stopped where its prefilter says its last possible match ends.
+    /// Every whole-text rule finds what `captures_iter` finds: searched over the whole text, and
+    /// searched between where its prefilter says its first and last possible matches end.
     fn check(hay: &str) -> Result<(), TestCaseError> {
         let c = compiled();
         for (which, set) in [
@@ -859,13 +887,16 @@ mod tests {
                     rule.spec.id
                 );
                 if maybe.matched(k) {
-                    let stop = maybe.last_end(k).filter(|_| rule.nonempty);
+                    let ends = maybe
+                        .first_end(k)
+                        .zip(maybe.last_end(k))
+                        .filter(|_| rule.nonempty);
                     prop_assert_eq!(
-                        fast(rule, hay, stop),
+                        fast(rule, hay, ends),
                         expected,
-                        "rule {} stopped at {:?}",
+                        "rule {} searched within {:?}",
                         rule.spec.id,
-                        stop
+                        ends
                     );
                 }
             }

@@ -27,10 +27,87 @@ use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
 /// documentation).
 #[derive(Debug)]
 pub(crate) struct SpanCaps {
-    /// `D` on ASCII: bit `b` set when byte `b` is in it.
+    d: CharSet,
+}
+
+/// A set of characters, tested by a bitmap on ASCII and a binary search beyond.
+#[derive(Debug)]
+pub(crate) struct CharSet {
+    /// Bit `b` set when the ASCII character `b` is in the set.
     ascii: u128,
-    /// `D` beyond ASCII (sorted, disjoint ranges).
+    /// The rest (sorted, disjoint ranges).
     non_ascii: Vec<(char, char)>,
+}
+
+impl CharSet {
+    fn new(class: &ClassUnicode) -> Self {
+        let mut ascii = 0u128;
+        let mut non_ascii = Vec::new();
+        for r in class.ranges() {
+            for c in r.start()..=r.end().min('\x7F') {
+                ascii |= 1 << u32::from(c);
+            }
+            if r.end() >= '\u{80}' {
+                non_ascii.push((r.start().max('\u{80}'), r.end()));
+            }
+        }
+        CharSet { ascii, non_ascii }
+    }
+
+    /// Whether the ASCII byte `b` is in the set (false for any other byte).
+    fn has_byte(&self, b: u8) -> bool {
+        b < 0x80 && self.ascii & (1 << b) != 0
+    }
+
+    pub fn contains(&self, c: char) -> bool {
+        if c.is_ascii() {
+            return self.ascii & (1 << u32::from(c)) != 0;
+        }
+        self.non_ascii
+            .binary_search_by(|&(lo, hi)| {
+                if hi < c {
+                    std::cmp::Ordering::Less
+                } else if lo > c {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_ok()
+    }
+
+    /// The start of the run of characters of the set that ends at `end` in `hay`: `end` itself
+    /// when the character before it is not in the set (0 when `end` is not a character
+    /// boundary, which a match end of a pattern over characters always is).
+    pub fn run_back(&self, hay: &str, end: usize) -> usize {
+        let bytes = hay.as_bytes();
+        let mut i = end.min(hay.len());
+        if !hay.is_char_boundary(i) {
+            return 0;
+        }
+        while i > 0 {
+            let b = bytes[i - 1];
+            if b < 0x80 {
+                if !self.has_byte(b) {
+                    break;
+                }
+                i -= 1;
+            } else {
+                match hay[..i].chars().next_back() {
+                    Some(c) if self.contains(c) => i -= c.len_utf8(),
+                    _ => break,
+                }
+            }
+        }
+        i
+    }
+}
+
+/// The characters `pattern` (as the regex crate parses it by default) can consume, a superset;
+/// None for a pattern with byte classes (`(?-u)`).
+pub(crate) fn consumed(pattern: &str) -> Option<CharSet> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    Some(CharSet::new(&sets(&hir)?.all))
 }
 
 /// The characters a sub-pattern may consume (a superset), and for its first and last character
@@ -75,17 +152,9 @@ impl SpanCaps {
                 return None;
             }
         }
-        let mut ascii = 0u128;
-        let mut non_ascii = Vec::new();
-        for r in d.ranges() {
-            for c in r.start()..=r.end().min('\x7F') {
-                ascii |= 1 << u32::from(c);
-            }
-            if r.end() >= '\u{80}' {
-                non_ascii.push((r.start().max('\u{80}'), r.end()));
-            }
-        }
-        Some(SpanCaps { ascii, non_ascii })
+        Some(SpanCaps {
+            d: CharSet::new(&d),
+        })
     }
 
     /// The group's span in the match `start..end` of `hay`: from the first character in `D` to
@@ -94,30 +163,16 @@ impl SpanCaps {
         let span = hay.get(start..end)?;
         if span.is_ascii() {
             let bytes = span.as_bytes();
-            let first = bytes.iter().position(|&b| self.ascii & (1 << b) != 0)?;
-            let last = bytes.iter().rposition(|&b| self.ascii & (1 << b) != 0)?;
+            let first = bytes.iter().position(|&b| self.d.has_byte(b))?;
+            let last = bytes.iter().rposition(|&b| self.d.has_byte(b))?;
             return Some((start + first, start + last + 1));
         }
-        let (first, _) = span.char_indices().find(|&(_, c)| self.in_d(c))?;
-        let (last, c) = span.char_indices().rev().find(|&(_, c)| self.in_d(c))?;
+        let (first, _) = span.char_indices().find(|&(_, c)| self.d.contains(c))?;
+        let (last, c) = span
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| self.d.contains(c))?;
         Some((start + first, start + last + c.len_utf8()))
-    }
-
-    fn in_d(&self, c: char) -> bool {
-        if c.is_ascii() {
-            return self.ascii & (1 << u32::from(c)) != 0;
-        }
-        self.non_ascii
-            .binary_search_by(|&(lo, hi)| {
-                if hi < c {
-                    std::cmp::Ordering::Less
-                } else if lo > c {
-                    std::cmp::Ordering::Greater
-                } else {
-                    std::cmp::Ordering::Equal
-                }
-            })
-            .is_ok()
     }
 }
 
