@@ -554,7 +554,25 @@ fn candidate_window<'r, 'h>(
 ) -> Option<(&'r Regex, &'h str, bool)> {
     let n = rule.max_chars?;
     // The end of character `n` after `at` (counting from 0): the start of the next one.
+    let hi = window_end(hay, at, n);
+    let lo = floor(hay, at.saturating_sub(1));
+    let (re, ascii) = match &rule.ascii {
+        Some(ascii) if ascii_boundaries_exact(&hay[lo..hi]) => (ascii, true),
+        _ => (re, false),
+    };
+    Some((re, &hay[..hi], ascii))
+}
+
+/// The end of character `n` after `at` (counting from 0; `at` a character boundary): the start
+/// of the next one, or the text's end. Where the next n + 1 bytes are ASCII (most windows of
+/// identifiers and phone numbers), they are those characters: the end is found without counting
+/// byte by byte (a property test compares it with the count).
+fn window_end(hay: &str, at: usize, n: usize) -> usize {
     let bytes = hay.as_bytes();
+    let cap = at.saturating_add(n + 1).min(bytes.len());
+    if bytes[at..cap].is_ascii() {
+        return cap;
+    }
     let mut hi = at;
     let mut chars = 0usize;
     while hi < bytes.len() {
@@ -566,12 +584,7 @@ fn candidate_window<'r, 'h>(
         }
         hi += 1;
     }
-    let lo = floor(hay, at.saturating_sub(1));
-    let (re, ascii) = match &rule.ascii {
-        Some(ascii) if ascii_boundaries_exact(&hay[lo..hi]) => (ascii, true),
-        _ => (re, false),
-    };
-    Some((re, &hay[..hi], ascii))
+    hi
 }
 
 /// The match of the rule's pattern starting at `at` in `window`, found by a search anchored
@@ -1040,6 +1053,20 @@ mod tests {
             hay in "(?:[0-9]{1,4}|[ .,:/()+\\-]|\\n|€|·|eur|euro|den|lek|din|usd|\\$|btc|xmr|mm|x|9x19|7[.,]62|\\.22|lr|acp|kal\\.?|ga|тел|Цена|ш|Куманово|@[a-z_]{1,6}|[a-zA-Z]{1,4}|0x[0-9a-f]{3}|1[1-9A-Za-z]{3}|T[a-z]{2}|é|[٣０\u{a0}₿]|threema id: |wickr: |signal: ){0,40}",
         ) {
             check(&hay)?;
+        }
+    }
+
+    proptest! {
+        /// The window's end, found at once over ASCII, is the end of character `n` after `at`
+        /// counted one by one.
+        #[test]
+        fn window_end_counts_characters(t in "[a-z0-9 ш€é🔫]{0,30}", at in 0usize..40, n in 0usize..12) {
+            let at = floor(&t, at);
+            let counted = t[at..]
+                .char_indices()
+                .nth(n + 1)
+                .map_or(t.len(), |(i, _)| at + i);
+            prop_assert_eq!(window_end(&t, at, n), counted);
         }
     }
 
