@@ -17,6 +17,7 @@ use crate::ident::Validator;
 use crate::normalize::normalize;
 use crate::pack::{Pack, RuleSpec, Source};
 use crate::prefilter::RelaxedSet;
+use crate::spancaps::{CharSet, SpanCaps, consumed};
 use crate::template::Template;
 use crate::vocab::Vocabulary;
 
@@ -44,6 +45,18 @@ pub(crate) struct CompiledRule {
     /// The most characters a match of the pattern can have, when bounded: how far a match
     /// starting at a given position can look (`scan::for_each_match`).
     pub max_chars: Option<usize>,
+    /// The pattern and its ASCII-boundary variant as regex-automata meta engines, for searches
+    /// anchored at a candidate (`scan::for_each_match`): the regex crate has no anchored search,
+    /// and its unanchored one runs a reverse scan to find the start the caller already knows.
+    /// Only for rules searched candidate by candidate (with boundaries and bounded matches).
+    pub anchored: Option<Anchored>,
+    /// The characters the pattern can consume (a superset), for a whole-text rule whose matches
+    /// are not empty: a match ending at or after a position covers the run of such characters
+    /// before it, so the search can start where that run starts (`scan::for_each_match`).
+    pub consumed: Option<CharSet>,
+    /// Every match of the pattern is at least one byte long: a search from a position at or
+    /// after the end of the last possible match finds nothing (`scan::for_each_match`).
+    pub nonempty: bool,
     pub excludes: Vec<Regex>,
     /// How the verdict counts the rule (from its kind and EU category).
     pub counts: Counts,
@@ -60,6 +73,32 @@ pub(crate) struct CompiledRule {
     /// Whether a match needs its capture groups (`group`, or a template naming one); if not,
     /// matches are found without running a capture engine.
     pub needs_groups: bool,
+    /// The index of the `group` the rule reports, resolved once (not looked up by name per
+    /// match).
+    pub group: Option<usize>,
+    /// For a rule that reads its one group, when the pattern's shape fixes where the group lies
+    /// in a match (`spancaps`): the group read off the match, without a capture search.
+    pub span_caps: Option<SpanCaps>,
+}
+
+/// A rule's pattern and its ASCII-boundary variant, built for anchored searches.
+#[derive(Debug)]
+pub(crate) struct Anchored {
+    pub regex: regex_automata::meta::Regex,
+    pub ascii: regex_automata::meta::Regex,
+}
+
+/// A meta engine of a pattern, configured as the regex crate configures its own (the same
+/// size limits); None if it does not build.
+fn meta_regex(pattern: &str) -> Option<regex_automata::meta::Regex> {
+    regex_automata::meta::Regex::builder()
+        .configure(
+            regex_automata::meta::Config::new()
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(REGEX_SIZE_LIMIT * 2),
+        )
+        .build(pattern)
+        .ok()
 }
 
 /// A rule's field templates (`fields` in the pack), parsed once at compile time.
@@ -261,11 +300,30 @@ impl Compiled {
                 .as_deref()
                 .filter(|p| has_boundaries(p))
                 .and_then(|p| fast_regex(&without_boundaries(p)));
-            let max_chars = spec
+            let hir = spec
                 .pattern
                 .as_deref()
-                .and_then(|p| regex_syntax::Parser::new().parse(p).ok())
-                .and_then(|hir| max_chars(&hir));
+                .and_then(|p| regex_syntax::Parser::new().parse(p).ok());
+            let max_chars = hir.as_ref().and_then(max_chars);
+            let nonempty = hir
+                .as_ref()
+                .and_then(|h| h.properties().minimum_len())
+                .is_some_and(|n| n > 0);
+            let anchored = spec
+                .pattern
+                .as_deref()
+                .filter(|p| has_boundaries(p) && max_chars.is_some() && spec.terms.is_empty())
+                .and_then(|p| {
+                    Some(Anchored {
+                        regex: meta_regex(p)?,
+                        ascii: meta_regex(&ascii_boundaries(p))?,
+                    })
+                });
+            let consumed = spec
+                .pattern
+                .as_deref()
+                .filter(|_| nonempty && spec.terms.is_empty())
+                .and_then(consumed);
             let excludes = spec
                 .exclude
                 .iter()
@@ -329,6 +387,16 @@ impl Compiled {
             let weight = spec.weight.unwrap_or_else(|| default_weight(&spec.kind));
             let window = spec.window.unwrap_or([48, 48]);
             let fields = FieldTemplates::new(&spec, regex.as_ref());
+            let needs_groups = spec.group.is_some() || fields.read_groups();
+            let group = spec
+                .group
+                .as_deref()
+                .and_then(|g| regex.as_ref()?.capture_names().position(|n| n == Some(g)));
+            let span_caps = spec
+                .pattern
+                .as_deref()
+                .filter(|_| needs_groups)
+                .and_then(SpanCaps::new);
             rules.push(CompiledRule {
                 counts: Counts::of(&spec.kind, spec.eu_category.as_deref()),
                 kind_slot: ENTITY_KINDS
@@ -336,13 +404,18 @@ impl Compiled {
                     .position(|k| *k == spec.kind)
                     .unwrap_or(ENTITY_KINDS.len()),
                 price: spec.kind == "price",
-                needs_groups: spec.group.is_some() || fields.read_groups(),
+                needs_groups,
+                group,
+                span_caps,
                 fields,
                 spec,
                 regex,
                 ascii,
                 relaxed,
                 max_chars,
+                nonempty,
+                consumed,
+                anchored,
                 excludes,
                 validator,
                 weight,

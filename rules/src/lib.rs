@@ -26,6 +26,7 @@ pub mod pack;
 mod prefilter;
 mod price;
 mod scan;
+mod spancaps;
 mod template;
 pub mod vocab;
 

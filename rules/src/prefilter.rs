@@ -5,9 +5,15 @@
 //! `regex::RegexSet`, whose `matches` runs an overlapping search of the same kind of lazy DFA:
 //! generic code that handles match states, look-around and UTF-8 at every byte (~30 instructions
 //! a byte). Here the lazy DFA (`MatchKind::All`, unanchored) is walked by hand: one table lookup
-//! and one test of the state's tag a byte, the patterns of each match state recorded, and the
-//! walk stops once every pattern has matched. Same patterns, same kind of automaton, same
-//! answer (a property test in `scan` checks it against the rules' own patterns).
+//! and one test of the state's tag a byte, the patterns of each match state recorded. Same
+//! patterns, same kind of automaton, same answer (a property test in `scan` checks it against
+//! the rules' own patterns).
+//!
+//! The walk also records where each pattern's last match ends (it reads the whole text: it used
+//! to stop once every pattern had matched, which never happened on the corpus). A rule's real
+//! matches are among its relaxed pattern's, so none ends later: once a rule's search has passed
+//! that point it stops, without the search over the rest of the text that would find nothing
+//! (`scan::for_each_match`).
 //!
 //! A fully built DFA was measured and dropped: the folded-text set is 5.3 MB and takes ~0.9 s to
 //! build; the original-text set does not build within 100 MB (base58 and hex runs counted to
@@ -38,10 +44,22 @@ pub(crate) struct RelaxedSet {
     chunks: Vec<Chunk>,
 }
 
-/// Which patterns of a [`RelaxedSet`] matched: bit `k % 64` of word `k / 64`.
+/// Which patterns of a [`RelaxedSet`] matched: bit `k % 64` of word `k / 64`; and for the
+/// first 64 patterns, where the last match of each ended, when the walk could tell.
 pub(crate) struct Matched {
     first: u64,
     rest: Vec<u64>,
+    /// The first chunk's ends are known (its lazy DFA answered, the text is under 4 GiB).
+    ends_known: bool,
+    /// Per pattern of the first chunk, the ends of its first and last matches (kept in place:
+    /// no allocation per text, filled by [`RelaxedSet::matches_into`] without a move).
+    ends: Ends,
+}
+
+/// Per pattern, the ends of its first and last matches (meaningful for matched patterns).
+pub(crate) struct Ends {
+    first: [u32; CHUNK],
+    last: [u32; CHUNK],
 }
 
 impl Matched {
@@ -50,6 +68,11 @@ impl Matched {
         Matched {
             first: u64::MAX,
             rest: Vec::new(),
+            ends_known: false,
+            ends: Ends {
+                first: [0; CHUNK],
+                last: [0; CHUNK],
+            },
         }
     }
 
@@ -59,6 +82,19 @@ impl Matched {
             i => self.rest.get(i - 1).copied().unwrap_or(u64::MAX),
         };
         word & (1 << (k % CHUNK)) != 0
+    }
+
+    /// Where the last match of pattern `k` ends (the largest end of any of its matches), when
+    /// known: no match of the pattern, nor of a pattern whose matches are among its own (a
+    /// rule's real pattern), ends after it.
+    pub fn last_end(&self, k: usize) -> Option<usize> {
+        (k < CHUNK && self.ends_known && self.matched(k)).then(|| self.ends.last[k] as usize)
+    }
+
+    /// Where the first match of pattern `k` ends (the smallest end of any of its matches), when
+    /// known: every match of a rule's real pattern ends there or later.
+    pub fn first_end(&self, k: usize) -> Option<usize> {
+        (k < CHUNK && self.ends_known && self.matched(k)).then(|| self.ends.first[k] as usize)
     }
 }
 
@@ -82,13 +118,31 @@ impl RelaxedSet {
     }
 
     /// The patterns that match somewhere in `hay` (every pattern of a chunk whose lazy DFA
-    /// could not answer: then its rules all run).
-    pub fn matches(&self, hay: &str) -> Matched {
-        let mut chunks = self.chunks.iter().map(|c| c.matches(hay));
-        Matched {
-            first: chunks.next().unwrap_or(u64::MAX),
-            rest: chunks.collect(),
+    /// could not answer: then its rules all run), written into `out` (which starts as
+    /// [`Matched::all`]).
+    pub fn matches_into(&self, hay: &str, out: &mut Matched) {
+        for (i, chunk) in self.chunks.iter().enumerate() {
+            if i == 0 {
+                let found = chunk.matches(hay, &mut out.ends);
+                out.ends_known = found.is_some() && u32::try_from(hay.len()).is_ok();
+                out.first = found.unwrap_or(chunk.all);
+            } else {
+                let mut ends = Ends {
+                    first: [0; CHUNK],
+                    last: [0; CHUNK],
+                };
+                out.rest
+                    .push(chunk.matches(hay, &mut ends).unwrap_or(chunk.all));
+            }
         }
+    }
+
+    /// [`RelaxedSet::matches_into`] a new answer.
+    #[cfg(test)]
+    pub fn matches(&self, hay: &str) -> Matched {
+        let mut out = Matched::all();
+        self.matches_into(hay, &mut out);
+        out
     }
 }
 
@@ -140,21 +194,24 @@ impl Chunk {
         Some(Chunk { dfa, caches, all })
     }
 
-    /// One bit per pattern that matches somewhere in `hay`; all of them when the lazy DFA
-    /// cannot answer (it gave up on its cache, or met a quit byte).
-    fn matches(&self, hay: &str) -> u64 {
+    /// One bit per pattern that matches somewhere in `hay`, each one's last match end in
+    /// `ends`; None when the lazy DFA cannot answer (it gave up on its cache, or met a quit
+    /// byte).
+    fn matches(&self, hay: &str, ends: &mut Ends) -> Option<u64> {
         let mut cache = self.caches.get();
         // Progress is tracked, as the crate's own searches do: the give-up rule (see `new`)
         // weighs the bytes searched since the last clear against the states built.
         cache.search_start(0);
-        let found = self.walk(&mut cache, hay.as_bytes());
+        let found = self.walk(&mut cache, hay.as_bytes(), ends);
         cache.search_finish(hay.len());
-        found.unwrap_or(self.all)
+        found
     }
 
     /// The walk: the DFA reports a match one byte late (in the state after the byte that ends
     /// it), and one ending at the end of the text on its end-of-input transition.
-    fn walk(&self, cache: &mut Cache, hay: &[u8]) -> Option<u64> {
+    /// Each match state met records, for its patterns, the end of the matches it reports in
+    /// `ends` (they are met in text order: the last write is the last end).
+    fn walk(&self, cache: &mut Cache, hay: &[u8], ends: &mut Ends) -> Option<u64> {
         let dfa = &self.dfa;
         let mut sid = dfa.start_state_forward(cache, &Input::new(hay)).ok()?;
         let mut found = 0u64;
@@ -174,10 +231,9 @@ impl Chunk {
             // untagged.
             while sid.is_tagged() {
                 if sid.is_match() {
-                    found |= self.patterns_of(cache, sid);
-                    if found == self.all {
-                        return Some(found);
-                    }
+                    // Reported one byte late: the match ended before the byte just read.
+                    let end = (hay.len() - rest.len()).saturating_sub(1);
+                    found |= self.patterns_of(cache, sid, end, found, ends);
                 } else if sid.is_dead() {
                     return Some(found);
                 } else if sid.is_quit() {
@@ -220,16 +276,33 @@ impl Chunk {
         cache.search_update(hay.len());
         sid = dfa.next_eoi_state(cache, sid).ok()?;
         if sid.is_match() {
-            found |= self.patterns_of(cache, sid);
+            found |= self.patterns_of(cache, sid, hay.len(), found, ends);
         }
         Some(found)
     }
 
-    /// The patterns of a match state.
-    fn patterns_of(&self, cache: &Cache, sid: LazyStateID) -> u64 {
-        (0..self.dfa.match_len(cache, sid))
-            .map(|i| 1u64 << (self.dfa.match_pattern(cache, sid, i).as_usize() % CHUNK))
-            .fold(0, |a, b| a | b)
+    /// The patterns of a match state, recorded in `ends` as ending at `end` (as their first
+    /// end too if they are not in `found` yet).
+    fn patterns_of(
+        &self,
+        cache: &Cache,
+        sid: LazyStateID,
+        end: usize,
+        found: u64,
+        ends: &mut Ends,
+    ) -> u64 {
+        let mut bits = 0;
+        // Truncated past 4 GiB: such a text's ends are not used (`Matched::last_end`).
+        let end = end as u32;
+        for i in 0..self.dfa.match_len(cache, sid) {
+            let k = self.dfa.match_pattern(cache, sid, i).as_usize() % CHUNK;
+            ends.last[k] = end;
+            if found & (1 << k) == 0 {
+                ends.first[k] = end;
+            }
+            bits |= 1u64 << k;
+        }
+        bits
     }
 }
 
@@ -249,6 +322,20 @@ mod tests {
         // The end of the text ends a match too.
         assert!(set.matches("x7y").matched(7));
         assert!(!set.matches("").matched(7));
+    }
+
+    /// The end of each pattern's last match is recorded, one ending at the end of the text
+    /// included; a pattern without a match has none.
+    #[test]
+    fn last_match_ends_are_recorded() {
+        let patterns: Vec<String> = [r"x\d", "y+", "z"].map(String::from).to_vec();
+        let set = RelaxedSet::new(&patterns).expect("builds");
+        let m = set.matches("x1 yy x2 y");
+        assert_eq!(m.last_end(0), Some(8));
+        assert_eq!(m.last_end(1), Some(10));
+        assert_eq!(m.last_end(2), None);
+        assert_eq!((m.first_end(0), m.first_end(1)), (Some(2), Some(4)));
+        assert_eq!(Matched::all().last_end(0), None);
     }
 
     /// Text that makes the lazy DFA build a state every few bytes (random base58 runs against

@@ -17,6 +17,7 @@ use crate::normalize::tokenize::alphabetic_alphanumeric;
 use crate::pack::Source;
 use crate::prefilter::{Matched, RelaxedSet};
 use crate::price::{format_price, parse_amount};
+use crate::spancaps::SpanCaps;
 use crate::template::Template;
 
 /// One rule hit: the rule, where (original and folded), and the entity it makes (none for cues).
@@ -33,6 +34,48 @@ pub(crate) struct Hit {
 enum Found<'h> {
     Groups(Captures<'h>),
     Whole(Match<'h>),
+    /// The whole match alone, found by an anchored search.
+    Span(Piece<'h>),
+    /// The whole match and its one group, read off the match by the rule's [`SpanCaps`].
+    One(Match<'h>, Piece<'h>),
+}
+
+/// A matched piece of a haystack (a group or the whole match): its text and where it starts.
+#[derive(Debug, Clone, Copy)]
+struct Piece<'h> {
+    text: &'h str,
+    start: usize,
+}
+
+impl<'h> Piece<'h> {
+    fn start(&self) -> usize {
+        self.start
+    }
+
+    fn end(&self) -> usize {
+        self.start + self.text.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    fn range(&self) -> Range<usize> {
+        self.start..self.end()
+    }
+
+    fn as_str(&self) -> &'h str {
+        self.text
+    }
+}
+
+impl<'h> From<Match<'h>> for Piece<'h> {
+    fn from(m: Match<'h>) -> Self {
+        Piece {
+            text: m.as_str(),
+            start: m.start(),
+        }
+    }
 }
 
 impl<'h> Found<'h> {
@@ -45,24 +88,57 @@ impl<'h> Found<'h> {
         }
     }
 
-    fn whole(&self) -> Option<Match<'h>> {
-        match self {
-            Self::Groups(c) => c.get(0),
-            Self::Whole(m) => Some(*m),
+    /// [`Found::at`] for a whole-text rule: when it reads groups and has a [`SpanCaps`], the
+    /// match is found without groups (the DFAs alone) and its group read off it.
+    fn of_rule(
+        rule: &CompiledRule,
+        re: &Regex,
+        hay: &'h str,
+        start: usize,
+        groups: bool,
+    ) -> Option<Self> {
+        match &rule.span_caps {
+            Some(sc) if groups => re
+                .find_at(hay, start)
+                .map(|m| Self::with_groups(sc, re, hay, m)),
+            _ => Self::at(re, hay, start, groups),
         }
     }
 
-    fn get(&self, group: usize) -> Option<Match<'h>> {
-        match self {
-            Self::Groups(c) => c.get(group),
-            Self::Whole(m) => (group == 0).then_some(*m),
+    /// The match `m` of `re` in `hay` (found by a leftmost-first search) with its group: read
+    /// off by `sc`, else (never, by `sc`'s argument) from the regex crate's captures search at
+    /// the match's start, which finds the same match (the leftmost-first match from `m.start()`
+    /// starts there, and which one of those is preferred does not depend on where the search
+    /// began).
+    fn with_groups(sc: &SpanCaps, re: &Regex, hay: &'h str, m: Match<'h>) -> Self {
+        match sc.group(hay, m.start(), m.end()) {
+            Some((start, end)) => Self::One(
+                m,
+                Piece {
+                    text: &hay[start..end],
+                    start,
+                },
+            ),
+            None => re
+                .captures_at(hay, m.start())
+                .map_or(Self::Whole(m), Self::Groups),
         }
     }
 
-    fn name(&self, name: &str) -> Option<Match<'h>> {
+    fn whole(&self) -> Option<Piece<'h>> {
+        self.get(0)
+    }
+
+    fn get(&self, group: usize) -> Option<Piece<'h>> {
         match self {
-            Self::Groups(c) => c.name(name),
-            Self::Whole(_) => None,
+            Self::Groups(c) => c.get(group).map(Piece::from),
+            Self::Whole(m) => (group == 0).then(|| Piece::from(*m)),
+            Self::Span(p) => (group == 0).then_some(*p),
+            Self::One(m, g) => match group {
+                0 => Some(Piece::from(*m)),
+                1 => Some(*g),
+                _ => None,
+            },
         }
     }
 }
@@ -274,13 +350,20 @@ fn whole_text_rules(
     hits: &mut Vec<Hit>,
 ) {
     let exact = ascii_boundaries_exact(hay);
-    let maybe = set.map_or_else(Matched::all, |set| set.matches(hay));
+    let mut maybe = Matched::all();
+    if let Some(set) = set {
+        set.matches_into(hay, &mut maybe);
+    }
     for (k, &ri) in which.iter().enumerate() {
         if !maybe.matched(k) {
             continue;
         }
         let rule = &c.rules[ri];
-        for_each_match(rule, hay, exact, |caps| {
+        let ends = maybe
+            .first_end(k)
+            .zip(maybe.last_end(k))
+            .filter(|_| rule.nonempty);
+        for_each_match(rule, hay, exact, ends, |caps| {
             push_caps(ri, rule, caps, original, norm, region, seen, hits);
         });
     }
@@ -300,12 +383,31 @@ fn whole_text_rules(
 ///   word character elsewhere in the text (a Cyrillic word beside a phone number) no longer
 ///   sends the search to the Unicode-boundary pattern over the rest of the text (its DFA gives
 ///   up at the first non-ASCII byte and a backtracking engine takes over).
+///
+/// `ends`, when given, are where the first and the last match of the rule's relaxed pattern end
+/// (the prefilter walk recorded them) and the rule's matches are not empty. Every match of the
+/// rule is a relaxed match, so it ends between the two:
+/// - once a match ends at the last end, or the candidates' search has reached it, nothing is left
+///   to find, and the search over the rest of the text that would find nothing is not run;
+/// - a match that ends at or after the first end covers the characters before that end down to
+///   its start, all of them characters the pattern can consume (`consumed`): it starts in or
+///   after the run of such characters that ends at the first end. The search starts there (its
+///   assertions still see the text before), and finds the same leftmost-first matches, none
+///   starting earlier. The matches being non-empty, each search after a match starts at its end,
+///   as the iterator's does.
 fn for_each_match(
     rule: &CompiledRule,
     hay: &str,
     ascii_exact: bool,
+    ends: Option<(usize, usize)>,
     mut f: impl FnMut(&Found<'_>),
 ) {
+    let stop = ends.map(|(_, last)| last);
+    let done = |end: usize| stop.is_some_and(|s| end >= s);
+    let start = match (ends, &rule.consumed) {
+        (Some((first, _)), Some(consumed)) => consumed.run_back(hay, first),
+        _ => 0,
+    };
     let Some(re) = rule.pick(ascii_exact) else {
         return;
     };
@@ -313,13 +415,40 @@ fn for_each_match(
     let relaxed = match &rule.relaxed {
         Some(r) if !ascii_exact => r,
         _ => {
-            if groups {
+            if start > 0 {
+                // Non-empty matches (`ends` is given only then): each search from the last end.
+                let mut pos = start;
+                while let Some(found) = Found::of_rule(rule, re, hay, pos, groups) {
+                    let Some(end) = found.whole().map(|m| m.end()) else {
+                        return;
+                    };
+                    f(&found);
+                    if done(end) || end <= pos {
+                        return;
+                    }
+                    pos = end;
+                }
+            } else if let (true, Some(sc)) = (groups, &rule.span_caps) {
+                for m in re.find_iter(hay) {
+                    f(&Found::with_groups(sc, re, hay, m));
+                    if done(m.end()) {
+                        break;
+                    }
+                }
+            } else if groups {
                 for caps in re.captures_iter(hay) {
+                    let end = caps.get(0).map_or(0, |m| m.end());
                     f(&Found::Groups(caps));
+                    if done(end) {
+                        break;
+                    }
                 }
             } else {
                 for m in re.find_iter(hay) {
                     f(&Found::Whole(m));
+                    if done(m.end()) {
+                        break;
+                    }
                 }
             }
             return;
@@ -331,9 +460,9 @@ fn for_each_match(
         .bytes()
         .rposition(|b| !b.is_ascii())
         .map_or(0, |i| i + 2);
-    let mut pos = 0;
+    let mut pos = start;
     let mut last_end: Option<usize> = None;
-    while pos <= hay.len() {
+    while pos <= hay.len() && !done(pos) {
         let Some(cand) = relaxed.find_at(hay, pos) else {
             return;
         };
@@ -343,8 +472,19 @@ fn for_each_match(
             None
         };
         let found = match window {
-            Some((re, window)) => {
-                match Found::at(re, window, cand.start(), groups) {
+            Some((_, window, ascii)) if !groups && rule.anchored.is_some() => {
+                let Some(found) = anchored_at(rule, ascii, window, cand.start()) else {
+                    // No match starts at the candidate: the next one starts later.
+                    if cand.start() >= hay.len() {
+                        return;
+                    }
+                    pos = ceil(hay, cand.start() + 1);
+                    continue;
+                };
+                found
+            }
+            Some((re, window, _)) => {
+                match Found::of_rule(rule, re, window, cand.start(), groups) {
                     Some(found) if found.whole().is_some_and(|m| m.start() == cand.start()) => {
                         found
                     }
@@ -359,7 +499,7 @@ fn for_each_match(
                 }
             }
             None => {
-                let Some(found) = Found::at(re, hay, cand.start(), groups) else {
+                let Some(found) = Found::of_rule(rule, re, hay, cand.start(), groups) else {
                     return;
                 };
                 found
@@ -404,15 +544,35 @@ fn for_each_match(
 /// Both halves save work on text with non-ASCII words: the ASCII variant runs on the DFA, and
 /// where the Unicode pattern must run, its DFA gives up at the first non-ASCII byte and a
 /// backtracking engine takes over, whose cost grows with the length of the haystack after `at`.
+///
+/// Also returned: whether the regex is the ASCII-boundary variant.
 fn candidate_window<'r, 'h>(
     rule: &'r CompiledRule,
     re: &'r Regex,
     hay: &'h str,
     at: usize,
-) -> Option<(&'r Regex, &'h str)> {
+) -> Option<(&'r Regex, &'h str, bool)> {
     let n = rule.max_chars?;
     // The end of character `n` after `at` (counting from 0): the start of the next one.
+    let hi = window_end(hay, at, n);
+    let lo = floor(hay, at.saturating_sub(1));
+    let (re, ascii) = match &rule.ascii {
+        Some(ascii) if ascii_boundaries_exact(&hay[lo..hi]) => (ascii, true),
+        _ => (re, false),
+    };
+    Some((re, &hay[..hi], ascii))
+}
+
+/// The end of character `n` after `at` (counting from 0; `at` a character boundary): the start
+/// of the next one, or the text's end. Where the next n + 1 bytes are ASCII (most windows of
+/// identifiers and phone numbers), they are those characters: the end is found without counting
+/// byte by byte (a property test compares it with the count).
+fn window_end(hay: &str, at: usize, n: usize) -> usize {
     let bytes = hay.as_bytes();
+    let cap = at.saturating_add(n + 1).min(bytes.len());
+    if bytes[at..cap].is_ascii() {
+        return cap;
+    }
     let mut hi = at;
     let mut chars = 0usize;
     while hi < bytes.len() {
@@ -424,12 +584,32 @@ fn candidate_window<'r, 'h>(
         }
         hi += 1;
     }
-    let lo = floor(hay, at.saturating_sub(1));
-    let re = match &rule.ascii {
-        Some(ascii) if ascii_boundaries_exact(&hay[lo..hi]) => ascii,
-        _ => re,
-    };
-    Some((re, &hay[..hi]))
+    hi
+}
+
+/// The match of the rule's pattern starting at `at` in `window`, found by a search anchored
+/// there (the ASCII-boundary variant if `ascii`, as [`candidate_window`] chose). The caller used
+/// to search unanchored from `at` and keep a match only if it started at `at`: a leftmost-first
+/// search that finds a match starting at `at` finds the one an anchored search finds (the same
+/// preference among the matches starting there), and finds none there exactly when the anchored
+/// one finds none. The anchored search needs no reverse scan for the start, and gives up at the
+/// first byte no match from `at` can take instead of looking further for a later match.
+fn anchored_at<'h>(
+    rule: &CompiledRule,
+    ascii: bool,
+    window: &'h str,
+    at: usize,
+) -> Option<Found<'h>> {
+    let a = rule.anchored.as_ref()?;
+    let re = if ascii { &a.ascii } else { &a.regex };
+    let input = regex_automata::Input::new(window)
+        .range(at..)
+        .anchored(regex_automata::Anchored::Yes);
+    let m = re.search(&input)?;
+    Some(Found::Span(Piece {
+        text: &window[m.range()],
+        start: m.start(),
+    }))
 }
 
 /// Pushes the hit of a rule without a pattern at its term's folded range `f`, its entity made
@@ -521,12 +701,10 @@ fn push_caps(
     seen: &mut Seen,
     hits: &mut Vec<Hit>,
 ) {
-    let m = rule
-        .spec
-        .group
-        .as_deref()
-        .and_then(|g| caps.name(g))
-        .or_else(|| caps.whole());
+    let m = match rule.group {
+        Some(g) => caps.get(g),
+        None => caps.whole(),
+    };
     let Some(m) = m else { return };
     if !seen.insert((ri, m.start(), m.end())) {
         return;
@@ -686,14 +864,14 @@ mod tests {
             .collect()
     }
 
-    fn fast(rule: &CompiledRule, hay: &str) -> Spans {
+    fn fast(rule: &CompiledRule, hay: &str, ends: Option<(usize, usize)>) -> Spans {
         let n = if rule.needs_groups {
             rule.regex.as_ref().expect("pattern").captures_len()
         } else {
             1
         };
         let mut out = Vec::new();
-        for_each_match(rule, hay, ascii_boundaries_exact(hay), |f| {
+        for_each_match(rule, hay, ascii_boundaries_exact(hay), ends, |f| {
             out.push(
                 (0..n)
                     .map(|g| f.get(g).map(|m| (m.start(), m.end())))
@@ -703,16 +881,38 @@ mod tests {
         out
     }
 
+    /// Every whole-text rule finds what `captures_iter` finds: searched over the whole text, and
+    /// searched between where its prefilter says its first and last possible matches end.
     fn check(hay: &str) -> Result<(), TestCaseError> {
         let c = compiled();
-        for &ri in c.whole_folded.iter().chain(&c.whole_original) {
-            let rule = &c.rules[ri];
-            prop_assert_eq!(
-                fast(rule, hay),
-                reference(rule, hay),
-                "rule {}",
-                rule.spec.id
-            );
+        for (which, set) in [
+            (&c.whole_folded, c.folded_set.as_ref()),
+            (&c.whole_original, c.original_set.as_ref()),
+        ] {
+            let maybe = set.expect("prefilter built").matches(hay);
+            for (k, &ri) in which.iter().enumerate() {
+                let rule = &c.rules[ri];
+                let expected = reference(rule, hay);
+                prop_assert_eq!(
+                    fast(rule, hay, None),
+                    expected.clone(),
+                    "rule {}",
+                    rule.spec.id
+                );
+                if maybe.matched(k) {
+                    let ends = maybe
+                        .first_end(k)
+                        .zip(maybe.last_end(k))
+                        .filter(|_| rule.nonempty);
+                    prop_assert_eq!(
+                        fast(rule, hay, ends),
+                        expected,
+                        "rule {} searched within {:?}",
+                        rule.spec.id,
+                        ends
+                    );
+                }
+            }
         }
         Ok(())
     }
@@ -850,9 +1050,113 @@ mod tests {
         /// (so that both the ASCII-exact path and the per-candidate windows run).
         #[test]
         fn whole_text_matches_as_captures_iter(
-            hay in "(?:[0-9]{1,4}|[ .,:/()+\\-]|\\n|€|·|eur|euro|den|lek|din|usd|\\$|btc|xmr|mm|x|9x19|7[.,]62|\\.22|lr|acp|kal\\.?|ga|тел|Цена|ш|Куманово|@[a-z_]{1,6}|[a-zA-Z]{1,4}|0x[0-9a-f]{3}|1[1-9A-Za-z]{3}|T[a-z]{2}|é){0,40}",
+            hay in "(?:[0-9]{1,4}|[ .,:/()+\\-]|\\n|€|·|eur|euro|den|lek|din|usd|\\$|btc|xmr|mm|x|9x19|7[.,]62|\\.22|lr|acp|kal\\.?|ga|тел|Цена|ш|Куманово|@[a-z_]{1,6}|[a-zA-Z]{1,4}|0x[0-9a-f]{3}|1[1-9A-Za-z]{3}|T[a-z]{2}|é|[٣０\u{a0}₿]|threema id: |wickr: |signal: ){0,40}",
         ) {
             check(&hay)?;
+        }
+    }
+
+    proptest! {
+        /// The window's end, found at once over ASCII, is the end of character `n` after `at`
+        /// counted one by one.
+        #[test]
+        fn window_end_counts_characters(t in "[a-z0-9 ш€é🔫]{0,30}", at in 0usize..40, n in 0usize..12) {
+            let at = floor(&t, at);
+            let counted = t[at..]
+                .char_indices()
+                .nth(n + 1)
+                .map_or(t.len(), |(i, _)| at + i);
+            prop_assert_eq!(window_end(&t, at, n), counted);
+        }
+    }
+
+    /// The rules whose group is read off the match (`spancaps`): every price rule with one
+    /// amount group and the Telegram handle; not the rules whose prefix can consume the group's
+    /// characters (`threema` before `[A-Z0-9*]{8}`), nor `price.usd` (two groups).
+    #[test]
+    fn span_caps_apply_where_the_shape_allows() {
+        let c = compiled();
+        let with: Vec<&str> = c
+            .rules
+            .iter()
+            .filter(|r| r.span_caps.is_some())
+            .map(|r| r.spec.id.as_str())
+            .collect();
+        for id in [
+            "price.eur",
+            "price.eur_prefix",
+            "price.mkd",
+            "price.rsd",
+            "price.all",
+            "price.btc",
+            "price.xmr",
+            "id.telegram.handle",
+        ] {
+            assert!(with.contains(&id), "{id} in {with:?}");
+        }
+        for id in [
+            "price.usd",
+            "id.threema",
+            "id.wickr",
+            "id.signal",
+            "id.pgp_fingerprint.labelled",
+        ] {
+            assert!(!with.contains(&id), "{id} in {with:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+        /// Every rule whose group is read off the match reads the group `captures_iter` gives,
+        /// on text with prices, handles, Unicode digits (`٣`, `０`) and spaces (no-break), and
+        /// so do shapes written for the test: the group at the start, with a prefix, nested
+        /// groups inside it, alternatives and optional parts.
+        #[test]
+        fn span_caps_read_the_group_as_captures(
+            hay in "(?:[0-9]{1,4}|[ .,:/()+\\-]|\\n|€|eur|euro|den|lek|btc|₿|xmr|[٣０\u{a0}]|@[a-z_]{1,6}|[a-zA-Z]{1,4}|é|ш|x){0,40}",
+        ) {
+            let c = compiled();
+            let extra: Vec<(String, SpanCaps)> = [
+                r"\b(?P<n>\d+(?:[.,]\d{1,2})?)\s?(?:eur|€)",
+                r"(?:€|lek)\s?(?P<n>\d(?:\d| \d)*)\b",
+                r"-?(?P<n>[a-z]+(?:@[a-z]+)?)\d",
+                r"[^\w@](?P<h>@[a-z]{2,}|@_)\b",
+            ]
+            .into_iter()
+            .map(|p| (p.to_owned(), SpanCaps::new(p).expect("the shape")))
+            .collect();
+            let mut cases: Vec<(&Regex, &SpanCaps)> = c
+                .rules
+                .iter()
+                .filter_map(|r| Some((r.regex.as_ref()?, r.span_caps.as_ref()?)))
+                .collect();
+            let built: Vec<Regex> = extra.iter().map(|(p, _)| Regex::new(p).expect("regex")).collect();
+            cases.extend(built.iter().zip(&extra).map(|(re, (_, sc))| (re, sc)));
+            for (re, sc) in cases {
+                for caps in re.captures_iter(&hay) {
+                    let m = caps.get(0).expect("match");
+                    let g = caps.get(1).map(|g| (g.start(), g.end()));
+                    prop_assert_eq!(sc.group(&hay, m.start(), m.end()), g, "pattern {}", re.as_str());
+                }
+            }
+        }
+    }
+
+    /// Shapes the reader must refuse: the group's characters can also be consumed before or
+    /// after it, the group can be empty, it is repeated or inside an alternative, or there are two.
+    #[test]
+    fn span_caps_refuse_other_shapes() {
+        for p in [
+            r"\d(?P<n>\d+)",
+            r"(?P<n>\d+)x?\d",
+            r"(?P<n>\d*)eur",
+            r"(?:(?P<n>\d)x)+",
+            r"(?P<n>\d)eur|x",
+            r"(?P<a>\d+)eur(?P<b>\d)",
+            r"(?i:threema)\s?(?P<id>[A-Z0-9*]{8})\b",
+            r"eur",
+        ] {
+            assert!(SpanCaps::new(p).is_none(), "{p}");
         }
     }
 }
