@@ -45,6 +45,10 @@ pub(crate) struct CompiledRule {
     /// starting at a given position can look (`scan::for_each_match`).
     pub max_chars: Option<usize>,
     pub excludes: Vec<Regex>,
+    /// Whether the rule's exclude patterns have literals one of which each of their matches
+    /// contains ([`exclude_literals`]), put in the term automaton: a text in which the term pass
+    /// met none of them excludes none of the rule's hits, and the exclude searches are skipped.
+    pub exclude_gated: bool,
     /// How the verdict counts the rule (from its kind and EU category).
     pub counts: Counts,
     /// The kind's place in `ENTITY_KINDS` (its length for `cue`): which entities overlap-merge
@@ -136,6 +140,9 @@ pub(crate) struct Compiled {
     pub rules: Vec<CompiledRule>,
     pub automaton: Option<AhoCorasick>,
     pub terms: Vec<Vec<TermRef>>,
+    /// For each automaton pattern, the rules (`exclude_gated`) of which it is an exclude
+    /// literal: a text where the term pass meets it may exclude their hits.
+    pub exclude_marks: Vec<Vec<usize>>,
     pub whole_folded: Vec<usize>,
     pub whole_original: Vec<usize>,
     /// Prefilter over `whole_folded`: the same patterns without word boundaries (a superset).
@@ -224,6 +231,8 @@ impl Compiled {
         }
         let mut rules = Vec::with_capacity(order.len());
         let mut term_map: HashMap<String, Vec<TermRef>> = HashMap::new();
+        // Exclude literal → the rules whose exclusions need one of their literals.
+        let mut exclude_map: HashMap<String, Vec<usize>> = HashMap::new();
         let mut whole_folded = Vec::new();
         let mut whole_original = Vec::new();
         for (_pack, spec) in order {
@@ -289,6 +298,7 @@ impl Compiled {
                         .to_owned(),
                 ));
             }
+            let mut folded_terms = Vec::new();
             for term in &spec.terms {
                 let expanded: Vec<String> = match term.strip_prefix('@') {
                     Some(word) => {
@@ -314,6 +324,7 @@ impl Compiled {
                             format!("term `{t}` folds to nothing and can never match"),
                         ));
                     }
+                    folded_terms.push(folded.clone());
                     term_map
                         .entry(folded)
                         .or_default()
@@ -329,6 +340,14 @@ impl Compiled {
             let weight = spec.weight.unwrap_or_else(|| default_weight(&spec.kind));
             let window = spec.window.unwrap_or([48, 48]);
             let fields = FieldTemplates::new(&spec, regex.as_ref());
+            let exclude_lits = exclude_literals(&spec.exclude, &folded_terms);
+            let exclude_gated = exclude_lits.is_some();
+            for lit in exclude_lits.into_iter().flatten() {
+                let marks = exclude_map.entry(lit).or_default();
+                if !marks.contains(&idx) {
+                    marks.push(idx);
+                }
+            }
             rules.push(CompiledRule {
                 counts: Counts::of(&spec.kind, spec.eu_category.as_deref()),
                 kind_slot: ENTITY_KINDS
@@ -344,13 +363,21 @@ impl Compiled {
                 relaxed,
                 max_chars,
                 excludes,
+                exclude_gated,
                 validator,
                 weight,
                 window,
             });
         }
+        for lit in exclude_map.keys() {
+            term_map.entry(lit.clone()).or_default();
+        }
         let mut patterns: Vec<(String, Vec<TermRef>)> = term_map.into_iter().collect();
         patterns.sort_by(|a, b| a.0.cmp(&b.0));
+        let exclude_marks = patterns
+            .iter()
+            .map(|(p, _)| exclude_map.get(p).cloned().unwrap_or_default())
+            .collect();
         let automaton = if patterns.is_empty() {
             None
         } else {
@@ -371,6 +398,7 @@ impl Compiled {
             rules,
             automaton,
             terms,
+            exclude_marks,
             whole_folded,
             whole_original,
             folded_set,
@@ -405,6 +433,73 @@ pub(crate) fn max_chars(hir: &regex_syntax::hir::Hir) -> Option<usize> {
             .iter()
             .try_fold(0usize, |n, h| Some(n.max(max_chars(h)?))),
     }
+}
+
+/// Literals one of which every match of every pattern in `excludes` contains (None if some
+/// pattern has no such set): the exclusion checks of a rule's hits can only succeed in a text
+/// that holds one. Of the choices [`required_literals`] makes, it avoids literals that overlap
+/// the rule's own `terms` (folded): a term is in every text the rule hits, so such a literal
+/// (`pistol` in `pistol[a-z]* … silikon`) would rule nothing out.
+fn exclude_literals(excludes: &[String], terms: &[String]) -> Option<Vec<String>> {
+    if excludes.is_empty() {
+        return None;
+    }
+    let mut all = Vec::new();
+    for p in excludes {
+        let hir = regex_syntax::Parser::new().parse(p).ok()?;
+        for lit in required_literals(&hir, terms)? {
+            all.push(String::from_utf8(lit).ok()?);
+        }
+    }
+    Some(all)
+}
+
+/// A set of literals one of which every match of `hir` contains (None when there is none
+/// that this simple walk finds): a literal is itself; an alternation, the union of its
+/// branches' sets; a concatenation, the set of one of its parts (each part's match is a piece
+/// of the whole match); a repetition of at least one, its body's set. Among the parts of a
+/// concatenation it prefers a set with no literal overlapping one of `terms`, then the one
+/// whose shortest literal is longest (rarer in text).
+pub(crate) fn required_literals(
+    hir: &regex_syntax::hir::Hir,
+    terms: &[String],
+) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Literal(lit) => Some(vec![lit.0.to_vec()]),
+        HirKind::Empty | HirKind::Look(_) | HirKind::Class(_) => None,
+        HirKind::Repetition(r) if r.min >= 1 => required_literals(&r.sub, terms),
+        HirKind::Repetition(_) => None,
+        HirKind::Capture(c) => required_literals(&c.sub, terms),
+        HirKind::Alternation(subs) => {
+            let mut all = Vec::new();
+            for h in subs {
+                all.extend(required_literals(h, terms)?);
+            }
+            Some(all)
+        }
+        HirKind::Concat(subs) => {
+            let overlaps_term = |set: &[Vec<u8>]| {
+                set.iter().any(|l| {
+                    terms.iter().any(|t| {
+                        let t = t.as_bytes();
+                        contains(t, l) || contains(l, t)
+                    })
+                })
+            };
+            subs.iter()
+                .filter_map(|h| required_literals(h, terms))
+                .max_by_key(|set| {
+                    let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
+                    (!overlaps_term(set), shortest)
+                })
+        }
+    }
+}
+
+/// Whether `needle` occurs in `hay` (both bytes).
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// A speed-only variant of an already validated pattern; None if it does not build.

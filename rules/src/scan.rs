@@ -189,11 +189,31 @@ pub(crate) fn scan(
     norm: &Normalized,
     region: Option<Region>,
 ) -> Vec<Hit> {
+    let (mut hits, excludable) = find_hits(c, original, norm, region);
+    drop_excluded(c, &norm.text, &mut hits, &excludable);
+    hits
+}
+
+/// Every hit of a chunk before exclusions, and the (rule, start, end) of each exclude literal
+/// the term pass met in the folded text (`CompiledRule::exclude_gated`), sorted when there are
+/// more than `EXCLUDABLE_LIST_MAX`.
+#[allow(clippy::type_complexity)]
+fn find_hits(
+    c: &Compiled,
+    original: &str,
+    norm: &Normalized,
+    region: Option<Region>,
+) -> (Vec<Hit>, Vec<(usize, usize, usize)>) {
     let folded = norm.text.as_str();
     let mut hits = Vec::with_capacity(32);
     let mut seen = Seen::new();
+    // (rule, start, end) of each exclude literal the term pass met (`CompiledRule::exclude_gated`).
+    let mut excludable: Vec<(usize, usize, usize)> = Vec::new();
     if let Some(ac) = &c.automaton {
         for m in ac.find_overlapping_iter(folded) {
+            for &r in &c.exclude_marks[m.pattern().as_usize()] {
+                excludable.push((r, m.start(), m.end()));
+            }
             let (s, e) = (m.start(), m.end());
             let term = &folded[s..e];
             let starts_word = term.chars().next().is_some_and(alnum);
@@ -255,8 +275,55 @@ pub(crate) fn scan(
         &mut seen,
         &mut hits,
     );
-    hits.retain(|h| !excluded(&c.rules[h.rule], folded, h.folded.as_ref()));
-    hits
+    if excludable.len() > EXCLUDABLE_LIST_MAX {
+        excludable.sort_unstable();
+    }
+    (hits, excludable)
+}
+
+/// Most exclude literals met in a chunk that `drop_excluded` searches linearly (a listing meets
+/// none or a few); past it they are sorted, and searched by bisection.
+const EXCLUDABLE_LIST_MAX: usize = 8;
+
+/// Drops the hits that an exclude pattern of their rule overlaps (`excluded`), asking only
+/// where the term pass met one of the rule's exclude literals (`excludable`) near the hit.
+/// Past a few literals (then sorted), each hit finds its rule's literals from the window's
+/// start by a binary search, and looks at most at those that start in the window's last few
+/// bytes before it has its answer: a page with thousands of hits and literals stays
+/// near-linear.
+fn drop_excluded(
+    c: &Compiled,
+    folded: &str,
+    hits: &mut Vec<Hit>,
+    excludable: &[(usize, usize, usize)],
+) {
+    hits.retain(|h| {
+        let rule = &c.rules[h.rule];
+        let Some(span) = &h.folded else { return true };
+        if rule.excludes.is_empty() {
+            return true;
+        }
+        // An exclude match overlapping the hit lies in `excluded`'s window and contains one of
+        // the rule's exclude literals: none there, no exclusion.
+        if rule.exclude_gated {
+            let (ws, we) = exclude_window(folded, span);
+            let near = if excludable.len() > EXCLUDABLE_LIST_MAX {
+                let from = excludable.partition_point(|&(r, s, _)| (r, s) < (h.rule, ws));
+                excludable[from..]
+                    .iter()
+                    .take_while(|&&(r, s, _)| r == h.rule && s < we)
+                    .any(|&(_, _, e)| e <= we)
+            } else {
+                excludable
+                    .iter()
+                    .any(|&(r, s, e)| r == h.rule && s >= ws && e <= we)
+            };
+            if !near {
+                return true;
+            }
+        }
+        !excluded(rule, folded, Some(span))
+    });
 }
 
 /// Runs the rules without terms over `hay` (the folded text when `norm` is given, else the
@@ -627,13 +694,21 @@ fn make_entity<'a>(
     }
 }
 
+/// The part of the folded text in which `excluded` looks for exclude matches over `span`:
+/// each one it finds starts at or after the first bound and ends at or before the second.
+fn exclude_window(folded: &str, span: &Range<usize>) -> (usize, usize) {
+    (
+        floor(folded, span.start.saturating_sub(64)),
+        ceil(folded, span.end + 64),
+    )
+}
+
 fn excluded(rule: &CompiledRule, folded: &str, span: Option<&Range<usize>>) -> bool {
     let Some(span) = span else { return false };
     if rule.excludes.is_empty() {
         return false;
     }
-    let ws = floor(folded, span.start.saturating_sub(64));
-    let we = ceil(folded, span.end + 64);
+    let (ws, we) = exclude_window(folded, span);
     let hay = &folded[..we];
     rule.excludes.iter().any(|re| {
         let mut pos = ws;
@@ -868,6 +943,75 @@ mod tests {
         ) {
             check_near(&text)?;
         }
+    }
+
+    /// The hits of `text` after `drop_excluded` and after every hit's exclusion check.
+    fn check_excluded(text: &str) -> Result<(), TestCaseError> {
+        let c = compiled();
+        let norm = crate::normalize::normalize(text);
+        let (hits, excludable) = find_hits(c, text, &norm, None);
+        let mut fast = hits.clone();
+        drop_excluded(c, &norm.text, &mut fast, &excludable);
+        let mut plain = hits;
+        plain.retain(|h| !excluded(&c.rules[h.rule], &norm.text, h.folded.as_ref()));
+        let key = |h: &Hit| (h.rule, h.span.clone());
+        prop_assert_eq!(
+            fast.iter().map(key).collect::<Vec<_>>(),
+            plain.iter().map(key).collect::<Vec<_>>(),
+            "in {:?}",
+            &norm.text
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn exclusions_on_examples() {
+        for text in [
+            "Prodajem pištolj za silikon, nov, 800 din",
+            "glue pistol, airsoft municija, bomba cena 5e, okvir za sliku, vazdusna puska",
+            "pistol pistol pistol pistol pistol pistol pistol pistol pistol pistol za silikon",
+        ] {
+            check_excluded(text).expect("same exclusions");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// The exclusions skipped for want of an exclude literal near a hit are those that
+        /// would not have matched: the same hits survive, on text dense in the excluded
+        /// rules' terms and in their exclude patterns' words, near and far from each other.
+        #[test]
+        fn exclusions_as_every_check(
+            text in "(?:pistol|pistolj|pištolj|pishtol|Пиштол|silikon|silicon|glue|hot air|za|na|me|vodeni|water|uji|boja|bomba|bombe|granata|cena|cijena|ponuda|jabuka|okvir|okviri|slika|sliku|foto|magazine|subscription|puska|rifle|vazdusna|air|pcp|co2|luft|municija|ammo|metak|airsoft|bb|gel|paintball|[0-9]{1,3}|[a-z]{1,6}|[ .,\n]|ш|é){0,40}",
+        ) {
+            check_excluded(&text)?;
+        }
+    }
+
+    #[test]
+    fn required_literals_of_patterns() {
+        let lits = |p: &str, terms: &[&str]| {
+            let terms: Vec<String> = terms.iter().map(|t| (*t).to_owned()).collect();
+            let hir = regex_syntax::Parser::new().parse(p).expect("parses");
+            crate::compile::required_literals(&hir, &terms).map(|set| {
+                set.into_iter()
+                    .map(|l| String::from_utf8(l).expect("utf-8"))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(lits("ab|cd", &[]), Some(vec!["ab".into(), "cd".into()]));
+        assert_eq!(lits("a*", &[]), None);
+        assert_eq!(lits("(?:ab)?c+", &[]), Some(vec!["c".into()]));
+        assert_eq!(lits(r"\b[a-z]+\b", &[]), None);
+        // The term's own literal is passed over for the other part.
+        assert_eq!(
+            lits(r"(?:pistol|pishtol)[a-z]*\s+(?:glue|uji)", &["pistol"]),
+            Some(vec!["glue".into(), "uji".into()])
+        );
+        assert_eq!(
+            lits(r"(?:pistol|pishtol)[a-z]*\s+(?:glue|uji)", &[]),
+            Some(vec!["pistol".into(), "pishtol".into()])
+        );
     }
 
     #[test]
