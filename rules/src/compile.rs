@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexBuilder};
 use rustc_hash::FxHashMap;
 
@@ -138,8 +137,17 @@ pub(crate) struct TermRef {
 #[derive(Debug)]
 pub(crate) struct Compiled {
     pub rules: Vec<CompiledRule>,
-    pub automaton: Option<AhoCorasick>,
+    /// The term automaton: every term and exclude literal (`term_strings`), walked by hand
+    /// (`scan::for_each_term`) for all their occurrences.
+    pub automaton: Option<aho_corasick::dfa::DFA>,
     pub terms: Vec<Vec<TermRef>>,
+    /// For each automaton pattern, whether its first and its last character are alphanumeric
+    /// (the word tests around a hit need them), decided once.
+    pub term_edges: Vec<(bool, bool)>,
+    /// The automaton's patterns, by pattern id (the tests build the library's own search of
+    /// them).
+    #[cfg(test)]
+    pub term_strings: Vec<String>,
     /// For each automaton pattern, the rules (`exclude_gated`) of which it is an exclude
     /// literal: a text where the term pass meets it may exclude their hits.
     pub exclude_marks: Vec<Vec<usize>>,
@@ -382,8 +390,9 @@ impl Compiled {
             None
         } else {
             Some(
-                AhoCorasick::builder()
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                aho_corasick::dfa::DFA::builder()
+                    .prefilter(false)
+                    .start_kind(aho_corasick::StartKind::Unanchored)
                     .build(patterns.iter().map(|(p, _)| p.as_str()))
                     .map_err(|e| Error::Pack {
                         file: "<all packs>".to_owned(),
@@ -391,6 +400,17 @@ impl Compiled {
                     })?,
             )
         };
+        let term_edges = patterns
+            .iter()
+            .map(|(p, _)| {
+                (
+                    p.chars().next().is_some_and(char::is_alphanumeric),
+                    p.chars().next_back().is_some_and(char::is_alphanumeric),
+                )
+            })
+            .collect();
+        #[cfg(test)]
+        let term_strings = patterns.iter().map(|(p, _)| p.clone()).collect();
         let terms = patterns.into_iter().map(|(_, t)| t).collect();
         let folded_set = relaxed_set(&rules, &whole_folded);
         let original_set = relaxed_set(&rules, &whole_original);
@@ -398,6 +418,9 @@ impl Compiled {
             rules,
             automaton,
             terms,
+            term_edges,
+            #[cfg(test)]
+            term_strings,
             exclude_marks,
             whole_folded,
             whole_original,
