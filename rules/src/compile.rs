@@ -43,6 +43,9 @@ pub(crate) struct CompiledRule {
     /// The most characters a match of the pattern can have, when bounded: how far a match
     /// starting at a given position can look (`scan::for_each_match`).
     pub max_chars: Option<usize>,
+    /// The most bytes a match of the pattern can have, when bounded and without end-of-text
+    /// assertions (as `max_chars`): how far past its start a match looks (`scan::NearMemo`).
+    pub max_bytes: Option<usize>,
     pub excludes: Vec<Regex>,
     /// Whether the rule's exclude patterns have literals one of which each of their matches
     /// contains ([`exclude_literals`]), put in the term automaton: a text in which the term pass
@@ -278,11 +281,15 @@ impl Compiled {
                 .as_deref()
                 .filter(|p| has_boundaries(p))
                 .and_then(|p| fast_regex(&without_boundaries(p)));
-            let max_chars = spec
+            let hir = spec
                 .pattern
                 .as_deref()
-                .and_then(|p| regex_syntax::Parser::new().parse(p).ok())
-                .and_then(|hir| max_chars(&hir));
+                .and_then(|p| regex_syntax::Parser::new().parse(p).ok());
+            let max_chars = hir.as_ref().and_then(max_chars);
+            let max_bytes = hir
+                .as_ref()
+                .filter(|_| max_chars.is_some())
+                .and_then(|h| h.properties().maximum_len());
             let excludes = spec
                 .exclude
                 .iter()
@@ -370,6 +377,7 @@ impl Compiled {
                 ascii,
                 relaxed,
                 max_chars,
+                max_bytes,
                 excludes,
                 exclude_gated,
                 validator,

@@ -106,6 +106,65 @@ impl Seen {
     }
 }
 
+/// The last match that each of a few rules' near searches passed to `push_caps`: (rule, the
+/// position searched from, match start, match end, haystack end). A later term hit of the same
+/// rule whose search would start between that position and the match start finds that same
+/// match first: no match starts in between (it was the leftmost one), and which match starts
+/// at a position does not depend on where the search began. When its haystack is the same, or
+/// both haystacks reach past everything a match starting there can look at (its longest
+/// length and one character), the match and its groups are the same; if it covers the rest of
+/// the new hit (or starts after it), `near_hit` would push it again (already seen: nothing) and
+/// stop. So that search is skipped: "zastava m70" hits one rule twice, and many hits repeat.
+struct NearMemo {
+    last: [(usize, usize, usize, usize, usize); Self::LEN],
+    len: usize,
+}
+
+impl NearMemo {
+    /// Rules remembered (the oldest is replaced): bounded, so that a page of hits stays linear.
+    const LEN: usize = 4;
+
+    fn new() -> Self {
+        Self {
+            last: [(0, 0, 0, 0, 0); Self::LEN],
+            len: 0,
+        }
+    }
+
+    fn remember(&mut self, entry: (usize, usize, usize, usize, usize)) {
+        let live = &mut self.last[..self.len];
+        if let Some(slot) = live.iter_mut().find(|e| e.0 == entry.0) {
+            *slot = entry;
+        } else if self.len < Self::LEN {
+            self.last[self.len] = entry;
+            self.len += 1;
+        } else {
+            self.last.rotate_left(1);
+            self.last[Self::LEN - 1] = entry;
+        }
+    }
+
+    /// Whether the near search of rule `ri` for `hit` over `ws..we` would only find a match
+    /// already pushed, as above (`max_bytes`: the rule's longest match).
+    fn covers(
+        &self,
+        ri: usize,
+        max_bytes: Option<usize>,
+        hit: &Range<usize>,
+        ws: usize,
+        we: usize,
+    ) -> bool {
+        self.last[..self.len].iter().any(|&(r, from, ms, me, mwe)| {
+            r == ri
+                && from <= ws
+                && ws <= ms
+                && me > ms
+                && (me >= hit.end || ms >= hit.end)
+                && (mwe == we || max_bytes.is_some_and(|n| ms + n + 4 <= mwe.min(we)))
+        })
+    }
+}
+
 /// A small multiplicative hasher for the `Seen` keys (a few integers from our own spans; no
 /// untrusted key choice), much cheaper than SipHash.
 #[derive(Default)]
@@ -239,6 +298,7 @@ fn find_hits(
     let folded = norm.text.as_str();
     let mut hits = Vec::with_capacity(32);
     let mut seen = Seen::new();
+    let mut memo = NearMemo::new();
     // (rule, start, end) of each exclude literal the term pass met (`CompiledRule::exclude_gated`).
     let mut excludable: Vec<(usize, usize, usize)> = Vec::new();
     if let Some(dfa) = &c.automaton {
@@ -276,6 +336,7 @@ fn find_hits(
                             region,
                             &mut seen,
                             &mut hits,
+                            Some(&mut memo),
                         );
                     }
                 }
@@ -567,6 +628,7 @@ fn near_hit(
     region: Option<Region>,
     seen: &mut Seen,
     hits: &mut Vec<Hit>,
+    mut memo: Option<&mut NearMemo>,
 ) {
     let text = norm.text.as_str();
     let mut ws = floor(text, hit.start.saturating_sub(rule.window[0]));
@@ -578,6 +640,12 @@ fn near_hit(
     let limit = we + 32;
     while we < limit && word_at(text, we) {
         we = ceil(text, we + 1);
+    }
+    if memo
+        .as_ref()
+        .is_some_and(|m| m.covers(ri, rule.max_bytes, &hit, ws, we))
+    {
+        return;
     }
     let hay = &text[..we];
     // A boundary at `ws` looks at the character before it; one at `we` is the haystack's end.
@@ -594,6 +662,9 @@ fn near_hit(
         }
         if m.end() > hit.start {
             push_caps(ri, rule, &found, original, Some(norm), region, seen, hits);
+            if let Some(memo) = memo.as_deref_mut() {
+                memo.remember((ri, pos, m.start(), m.end(), we));
+            }
         }
         pos = if m.end() > m.start() {
             m.end()
@@ -926,6 +997,7 @@ mod tests {
                     None,
                     &mut seen,
                     &mut hits,
+                    None,
                 );
                 let (mut seen_r, mut hits_r) = (Seen::new(), Vec::new());
                 near_hit_reference(
@@ -950,6 +1022,56 @@ mod tests {
         Ok(())
     }
 
+    /// Every term hit of a rule with a pattern in `text`, in the order of the term pass, run
+    /// through `near_hit` with one `Seen` for all, with and without the memo of matches already
+    /// pushed: the same hits.
+    fn check_memo(text: &str) -> Result<(), TestCaseError> {
+        let c = compiled();
+        let norm = crate::normalize::normalize(text);
+        let folded = norm.text.as_str();
+        let ac = aho_corasick::AhoCorasick::new(&c.term_strings).expect("builds");
+        let (mut seen, mut hits, mut memo) = (Seen::new(), Vec::new(), NearMemo::new());
+        let (mut seen_r, mut hits_r) = (Seen::new(), Vec::new());
+        for m in ac.find_overlapping_iter(folded) {
+            for tr in &c.terms[m.pattern().as_usize()] {
+                let rule = &c.rules[tr.rule];
+                if rule.regex.is_none() {
+                    continue;
+                }
+                near_hit(
+                    tr.rule,
+                    rule,
+                    text,
+                    &norm,
+                    m.range(),
+                    None,
+                    &mut seen,
+                    &mut hits,
+                    Some(&mut memo),
+                );
+                near_hit(
+                    tr.rule,
+                    rule,
+                    text,
+                    &norm,
+                    m.range(),
+                    None,
+                    &mut seen_r,
+                    &mut hits_r,
+                    None,
+                );
+            }
+        }
+        let key = |h: &Hit| (h.rule, h.span.clone(), h.folded.clone(), h.entity.clone());
+        prop_assert_eq!(
+            hits.iter().map(key).collect::<Vec<_>>(),
+            hits_r.iter().map(key).collect::<Vec<_>>(),
+            "in {:?}",
+            folded
+        );
+        Ok(())
+    }
+
     #[test]
     fn near_hits_on_examples() {
         for text in [
@@ -958,6 +1080,7 @@ mod tests {
             "bomba bomba m 52 granata m-75 automatik ak jurisna puska pistolj za silikon",
         ] {
             check_near(text).expect("same near hits");
+            check_memo(text).expect("same near hits with the memo");
         }
     }
 
@@ -971,6 +1094,7 @@ mod tests {
             text in "(?:glock|glok|gl0ck|Глок|zastava|m70|m 70|m-84|m57|m88|m|cz|cz 99|99|75|ak|ak47|ak-74|47|74|tt|tt33|tokarev|tetejac|zoraki|ekol|retay|blow|f 92|beretta|92fs|walther|ppk|p 99|skorpion|vz61|hk|mp5|usp|bomba|bombe|granata|m75|m52|rucna|kasikara|automatik|jurisna puska|assault rifle|pistol|pistolj|silikon|za|cena|[0-9]{1,3}|[a-z]{1,4}|[ \\-/.,]|\n|ш|пиштол|é|€){0,30}",
         ) {
             check_near(&text)?;
+            check_memo(&text)?;
         }
     }
 
