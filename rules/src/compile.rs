@@ -142,7 +142,7 @@ pub(crate) struct Compiled {
     pub rules: Vec<CompiledRule>,
     /// The term automaton: every term and exclude literal (`term_strings`), walked by hand
     /// (`scan::for_each_term`) for all their occurrences.
-    pub automaton: Option<aho_corasick::dfa::DFA>,
+    pub automaton: Option<TermTable>,
     pub terms: Vec<Vec<TermRef>>,
     /// For each automaton pattern, whether its first and its last character are alphanumeric
     /// (the word tests around a hit need them), decided once.
@@ -397,16 +397,15 @@ impl Compiled {
         let automaton = if patterns.is_empty() {
             None
         } else {
-            Some(
-                aho_corasick::dfa::DFA::builder()
-                    .prefilter(false)
-                    .start_kind(aho_corasick::StartKind::Unanchored)
-                    .build(patterns.iter().map(|(p, _)| p.as_str()))
-                    .map_err(|e| Error::Pack {
-                        file: "<all packs>".to_owned(),
-                        message: format!("term automaton: {e}"),
-                    })?,
-            )
+            let dfa = aho_corasick::dfa::DFA::builder()
+                .prefilter(false)
+                .start_kind(aho_corasick::StartKind::Unanchored)
+                .build(patterns.iter().map(|(p, _)| p.as_str()))
+                .map_err(|e| Error::Pack {
+                    file: "<all packs>".to_owned(),
+                    message: format!("term automaton: {e}"),
+                })?;
+            Some(TermTable::new(&dfa))
         };
         let term_edges = patterns
             .iter()
@@ -463,6 +462,108 @@ pub(crate) fn max_chars(hir: &regex_syntax::hir::Hir) -> Option<usize> {
         HirKind::Alternation(subs) => subs
             .iter()
             .try_fold(0usize, |n, h| Some(n.max(max_chars(h)?))),
+    }
+}
+
+/// The term automaton's unanchored overlapping search as a plain transition table, read from
+/// aho-corasick's DFA (the same states and transitions, renumbered densely; bytes that no state
+/// tells apart share a class). Each entry is the next state's row offset, with `MATCH` set when
+/// that state reports patterns, so that the walk (`scan::for_each_term`) costs a class lookup,
+/// a table lookup and a bit test a byte, with everything in registers: the library's own walk
+/// reloads its table and limits from memory at every byte.
+#[derive(Debug)]
+pub(crate) struct TermTable {
+    /// Each byte's class (its column in a row).
+    pub classes: [u8; 256],
+    /// The rows of all states, one after the other, padded to a power-of-two length.
+    pub trans: Vec<u32>,
+    /// The start state's row offset.
+    pub start: u32,
+    /// Classes per state (the row length).
+    pub stride: u32,
+    /// For each state (by index), its range in `matches`.
+    pub match_ranges: Vec<(u32, u32)>,
+    /// (pattern, length in bytes) of the patterns reported in each match state, in the DFA's
+    /// order.
+    pub matches: Vec<(u32, u32)>,
+}
+
+impl TermTable {
+    /// The flag of a transition into a state that reports patterns.
+    pub const MATCH: u32 = 1 << 31;
+
+    fn new(dfa: &aho_corasick::dfa::DFA) -> Self {
+        use aho_corasick::Anchored;
+        use aho_corasick::automaton::{Automaton, StateID};
+        let start = dfa
+            .start_state(Anchored::No)
+            .expect("an unanchored start state");
+        // Every state reachable from the start, numbered in the order met.
+        let mut index: HashMap<StateID, u32> = HashMap::from([(start, 0)]);
+        let mut states = vec![start];
+        // next[state][byte], as state indices.
+        let mut next: Vec<[u32; 256]> = Vec::new();
+        let mut k = 0;
+        while k < states.len() {
+            let sid = states[k];
+            let mut row = [0u32; 256];
+            for (b, slot) in row.iter_mut().enumerate() {
+                let to = dfa.next_state(Anchored::No, sid, b as u8);
+                let n = states.len() as u32;
+                *slot = *index.entry(to).or_insert_with(|| {
+                    states.push(to);
+                    n
+                });
+            }
+            next.push(row);
+            k += 1;
+        }
+        // Bytes with the same column in every state share a class.
+        let mut class_of: HashMap<Vec<u32>, u8> = HashMap::new();
+        let mut classes = [0u8; 256];
+        let mut representatives = Vec::new();
+        for (b, class) in classes.iter_mut().enumerate() {
+            let column: Vec<u32> = next.iter().map(|row| row[b]).collect();
+            let n = class_of.len() as u8;
+            *class = *class_of.entry(column).or_insert_with(|| {
+                representatives.push(b);
+                n
+            });
+        }
+        let stride = representatives.len() as u32;
+        let mut match_ranges = Vec::with_capacity(states.len());
+        let mut matches = Vec::new();
+        for &sid in &states {
+            let from = matches.len() as u32;
+            if dfa.is_match(sid) {
+                for i in 0..dfa.match_len(sid) {
+                    let pid = dfa.match_pattern(sid, i);
+                    matches.push((pid.as_u32(), dfa.pattern_len(pid) as u32));
+                }
+            }
+            match_ranges.push((from, matches.len() as u32));
+        }
+        let mut trans =
+            Vec::with_capacity((states.len() * representatives.len()).next_power_of_two());
+        for row in &next {
+            for &b in &representatives {
+                let to = row[b];
+                let (from, end) = match_ranges[to as usize];
+                let flag = if end > from { Self::MATCH } else { 0 };
+                trans.push((to * stride) | flag);
+            }
+        }
+        // A power-of-two length: the walk masks its index instead of checking it (the padding
+        // is never read: every index is a row offset plus a class).
+        trans.resize(trans.len().next_power_of_two(), 0);
+        Self {
+            classes,
+            trans,
+            start: 0,
+            stride,
+            match_ranges,
+            matches,
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use std::ops::Range;
 use regex::{Captures, Match, Regex};
 
 use crate::boundary::ascii_boundaries_exact;
-use crate::compile::{Compiled, CompiledRule};
+use crate::compile::{Compiled, CompiledRule, TermTable};
 use crate::extraction::Entity;
 use crate::ident::Region;
 use crate::normalize::Normalized;
@@ -192,34 +192,58 @@ impl Hasher for FastHash {
 
 /// Calls `f(pattern, start, end)` for every occurrence of every pattern of the term automaton
 /// in `hay`, in the order of `AhoCorasick::find_overlapping_iter` (by end, then as the match
-/// state lists them): the same overlapping search, walked here with the state in a register,
-/// one table lookup and one comparison a byte (the library's iterator keeps its state in
-/// memory and returns at each match). The automaton has no prefilter, so the only special
-/// states are the dead and match states.
+/// state lists them): the same overlapping search, walked over the automaton's plain table
+/// ([`TermTable`]) by [`walk_to_match`].
 #[inline(always)]
-fn for_each_term(dfa: &aho_corasick::dfa::DFA, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
-    use aho_corasick::Anchored;
-    use aho_corasick::automaton::Automaton;
-    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
-        return;
-    };
-    // No pattern is empty (terms and literals have a character at least): the start state
-    // matches nothing.
-    for (i, &b) in hay.iter().enumerate() {
-        sid = dfa.next_state(Anchored::No, sid, b);
-        if dfa.is_special(sid) {
-            if dfa.is_dead(sid) {
-                return;
+fn for_each_term(t: &TermTable, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+    let mut row = t.start;
+    let mut pos = 0;
+    while let Some(end) = walk_to_match(t, hay, pos, &mut row) {
+        let (from, to) = t.match_ranges[(row / t.stride) as usize];
+        for &(pid, len) in &t.matches[from as usize..to as usize] {
+            f(pid as usize, end - len as usize, end);
+        }
+        pos = end;
+    }
+}
+
+/// Walks the term table from state `row` over `hay[from..]` up to the first match state: the
+/// end of the matches there, `row` left on it (None at the text's end). A loop of its own, so
+/// that the state and the table stay in registers (inlined into the caller's large loop body,
+/// they were spilled to the stack at every byte), four bytes a round: a class lookup, a table
+/// lookup and a sign test a byte (the table's length is a power of two, so a mask keeps the
+/// index in bounds without changing it).
+#[inline(never)]
+fn walk_to_match(t: &TermTable, hay: &[u8], from: usize, row: &mut u32) -> Option<usize> {
+    let (classes, trans) = (&t.classes, t.trans.as_slice());
+    let mask = trans.len() - 1;
+    let step = |r: u32, b: u8| trans[(r as usize + usize::from(classes[usize::from(b)])) & mask];
+    let mut r = *row;
+    let mut i = from;
+    let rest = hay.get(from..)?;
+    let mut quads = rest.chunks_exact(4);
+    for q in &mut quads {
+        for &b in q {
+            let next = step(r, b);
+            i += 1;
+            if next & TermTable::MATCH != 0 {
+                *row = next & !TermTable::MATCH;
+                return Some(i);
             }
-            if dfa.is_match(sid) {
-                let end = i + 1;
-                for k in 0..dfa.match_len(sid) {
-                    let pid = dfa.match_pattern(sid, k);
-                    f(pid.as_usize(), end - dfa.pattern_len(pid), end);
-                }
-            }
+            r = next;
         }
     }
+    for &b in quads.remainder() {
+        let next = step(r, b);
+        i += 1;
+        if next & TermTable::MATCH != 0 {
+            *row = next & !TermTable::MATCH;
+            return Some(i);
+        }
+        r = next;
+    }
+    *row = r;
+    None
 }
 
 /// `char::is_alphanumeric`: ASCII by its byte test, the rest from the tokenizer's table (the
