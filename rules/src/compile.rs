@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexBuilder};
 use rustc_hash::FxHashMap;
 
@@ -57,7 +56,14 @@ pub(crate) struct CompiledRule {
     /// Every match of the pattern is at least one byte long: a search from a position at or
     /// after the end of the last possible match finds nothing (`scan::for_each_match`).
     pub nonempty: bool,
+    /// The most bytes a match of the pattern can have, when bounded and without end-of-text
+    /// assertions (as `max_chars`): how far past its start a match looks (`scan::NearMemo`).
+    pub max_bytes: Option<usize>,
     pub excludes: Vec<Regex>,
+    /// Whether the rule's exclude patterns have literals one of which each of their matches
+    /// contains ([`exclude_literals`]), put in the term automaton: a text in which the term pass
+    /// met none of them excludes none of the rule's hits, and the exclude searches are skipped.
+    pub exclude_gated: bool,
     /// How the verdict counts the rule (from its kind and EU category).
     pub counts: Counts,
     /// The kind's place in `ENTITY_KINDS` (its length for `cue`): which entities overlap-merge
@@ -173,8 +179,20 @@ pub(crate) struct TermRef {
 #[derive(Debug)]
 pub(crate) struct Compiled {
     pub rules: Vec<CompiledRule>,
-    pub automaton: Option<AhoCorasick>,
+    /// The term automaton: every term and exclude literal (`term_strings`), walked by hand
+    /// (`scan::for_each_term`) for all their occurrences.
+    pub automaton: Option<TermTable>,
     pub terms: Vec<Vec<TermRef>>,
+    /// For each automaton pattern, whether its first and its last character are alphanumeric
+    /// (the word tests around a hit need them), decided once.
+    pub term_edges: Vec<(bool, bool)>,
+    /// The automaton's patterns, by pattern id (the tests build the library's own search of
+    /// them).
+    #[cfg(test)]
+    pub term_strings: Vec<String>,
+    /// For each automaton pattern, the rules (`exclude_gated`) of which it is an exclude
+    /// literal: a text where the term pass meets it may exclude their hits.
+    pub exclude_marks: Vec<Vec<usize>>,
     pub whole_folded: Vec<usize>,
     pub whole_original: Vec<usize>,
     /// Prefilter over `whole_folded`: the same patterns without word boundaries (a superset).
@@ -263,6 +281,8 @@ impl Compiled {
         }
         let mut rules = Vec::with_capacity(order.len());
         let mut term_map: HashMap<String, Vec<TermRef>> = HashMap::new();
+        // Exclude literal → the rules whose exclusions need one of their literals.
+        let mut exclude_map: HashMap<String, Vec<usize>> = HashMap::new();
         let mut whole_folded = Vec::new();
         let mut whole_original = Vec::new();
         for (_pack, spec) in order {
@@ -324,6 +344,10 @@ impl Compiled {
                 .as_deref()
                 .filter(|_| nonempty && spec.terms.is_empty())
                 .and_then(consumed);
+            let max_bytes = hir
+                .as_ref()
+                .filter(|_| max_chars.is_some())
+                .and_then(|h| h.properties().maximum_len());
             let excludes = spec
                 .exclude
                 .iter()
@@ -347,6 +371,7 @@ impl Compiled {
                         .to_owned(),
                 ));
             }
+            let mut folded_terms = Vec::new();
             for term in &spec.terms {
                 let expanded: Vec<String> = match term.strip_prefix('@') {
                     Some(word) => {
@@ -372,6 +397,7 @@ impl Compiled {
                             format!("term `{t}` folds to nothing and can never match"),
                         ));
                     }
+                    folded_terms.push(folded.clone());
                     term_map
                         .entry(folded)
                         .or_default()
@@ -397,6 +423,14 @@ impl Compiled {
                 .as_deref()
                 .filter(|_| needs_groups)
                 .and_then(SpanCaps::new);
+            let exclude_lits = exclude_literals(&spec.exclude, &folded_terms);
+            let exclude_gated = exclude_lits.is_some();
+            for lit in exclude_lits.into_iter().flatten() {
+                let marks = exclude_map.entry(lit).or_default();
+                if !marks.contains(&idx) {
+                    marks.push(idx);
+                }
+            }
             rules.push(CompiledRule {
                 counts: Counts::of(&spec.kind, spec.eu_category.as_deref()),
                 kind_slot: ENTITY_KINDS
@@ -416,27 +450,47 @@ impl Compiled {
                 nonempty,
                 consumed,
                 anchored,
+                max_bytes,
                 excludes,
+                exclude_gated,
                 validator,
                 weight,
                 window,
             });
         }
+        for lit in exclude_map.keys() {
+            term_map.entry(lit.clone()).or_default();
+        }
         let mut patterns: Vec<(String, Vec<TermRef>)> = term_map.into_iter().collect();
         patterns.sort_by(|a, b| a.0.cmp(&b.0));
+        let exclude_marks = patterns
+            .iter()
+            .map(|(p, _)| exclude_map.get(p).cloned().unwrap_or_default())
+            .collect();
         let automaton = if patterns.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasick::builder()
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(patterns.iter().map(|(p, _)| p.as_str()))
-                    .map_err(|e| Error::Pack {
-                        file: "<all packs>".to_owned(),
-                        message: format!("term automaton: {e}"),
-                    })?,
-            )
+            let dfa = aho_corasick::dfa::DFA::builder()
+                .prefilter(false)
+                .start_kind(aho_corasick::StartKind::Unanchored)
+                .build(patterns.iter().map(|(p, _)| p.as_str()))
+                .map_err(|e| Error::Pack {
+                    file: "<all packs>".to_owned(),
+                    message: format!("term automaton: {e}"),
+                })?;
+            Some(TermTable::new(&dfa))
         };
+        let term_edges = patterns
+            .iter()
+            .map(|(p, _)| {
+                (
+                    p.chars().next().is_some_and(char::is_alphanumeric),
+                    p.chars().next_back().is_some_and(char::is_alphanumeric),
+                )
+            })
+            .collect();
+        #[cfg(test)]
+        let term_strings = patterns.iter().map(|(p, _)| p.clone()).collect();
         let terms = patterns.into_iter().map(|(_, t)| t).collect();
         let folded_set = relaxed_set(&rules, &whole_folded);
         let original_set = relaxed_set(&rules, &whole_original);
@@ -444,6 +498,10 @@ impl Compiled {
             rules,
             automaton,
             terms,
+            term_edges,
+            #[cfg(test)]
+            term_strings,
+            exclude_marks,
             whole_folded,
             whole_original,
             folded_set,
@@ -478,6 +536,175 @@ pub(crate) fn max_chars(hir: &regex_syntax::hir::Hir) -> Option<usize> {
             .iter()
             .try_fold(0usize, |n, h| Some(n.max(max_chars(h)?))),
     }
+}
+
+/// The term automaton's unanchored overlapping search as a plain transition table, read from
+/// aho-corasick's DFA (the same states and transitions, renumbered densely; bytes that no state
+/// tells apart share a class). Each entry is the next state's row offset, with `MATCH` set when
+/// that state reports patterns, so that the walk (`scan::for_each_term`) costs a class lookup,
+/// a table lookup and a bit test a byte, with everything in registers: the library's own walk
+/// reloads its table and limits from memory at every byte.
+#[derive(Debug)]
+pub(crate) struct TermTable {
+    /// Each byte's class (its column in a row).
+    pub classes: [u8; 256],
+    /// The rows of all states, one after the other, padded to a power-of-two length.
+    pub trans: Vec<u32>,
+    /// The start state's row offset.
+    pub start: u32,
+    /// Classes per state (the row length).
+    pub stride: u32,
+    /// For each state (by index), its range in `matches`.
+    pub match_ranges: Vec<(u32, u32)>,
+    /// (pattern, length in bytes) of the patterns reported in each match state, in the DFA's
+    /// order.
+    pub matches: Vec<(u32, u32)>,
+}
+
+impl TermTable {
+    /// The flag of a transition into a state that reports patterns.
+    pub const MATCH: u32 = 1 << 31;
+
+    fn new(dfa: &aho_corasick::dfa::DFA) -> Self {
+        use aho_corasick::Anchored;
+        use aho_corasick::automaton::{Automaton, StateID};
+        let start = dfa
+            .start_state(Anchored::No)
+            .expect("an unanchored start state");
+        // Every state reachable from the start, numbered in the order met.
+        let mut index: HashMap<StateID, u32> = HashMap::from([(start, 0)]);
+        let mut states = vec![start];
+        // next[state][byte], as state indices.
+        let mut next: Vec<[u32; 256]> = Vec::new();
+        let mut k = 0;
+        while k < states.len() {
+            let sid = states[k];
+            let mut row = [0u32; 256];
+            for (b, slot) in row.iter_mut().enumerate() {
+                let to = dfa.next_state(Anchored::No, sid, b as u8);
+                let n = states.len() as u32;
+                *slot = *index.entry(to).or_insert_with(|| {
+                    states.push(to);
+                    n
+                });
+            }
+            next.push(row);
+            k += 1;
+        }
+        // Bytes with the same column in every state share a class.
+        let mut class_of: HashMap<Vec<u32>, u8> = HashMap::new();
+        let mut classes = [0u8; 256];
+        let mut representatives = Vec::new();
+        for (b, class) in classes.iter_mut().enumerate() {
+            let column: Vec<u32> = next.iter().map(|row| row[b]).collect();
+            let n = class_of.len() as u8;
+            *class = *class_of.entry(column).or_insert_with(|| {
+                representatives.push(b);
+                n
+            });
+        }
+        let stride = representatives.len() as u32;
+        let mut match_ranges = Vec::with_capacity(states.len());
+        let mut matches = Vec::new();
+        for &sid in &states {
+            let from = matches.len() as u32;
+            if dfa.is_match(sid) {
+                for i in 0..dfa.match_len(sid) {
+                    let pid = dfa.match_pattern(sid, i);
+                    matches.push((pid.as_u32(), dfa.pattern_len(pid) as u32));
+                }
+            }
+            match_ranges.push((from, matches.len() as u32));
+        }
+        let mut trans =
+            Vec::with_capacity((states.len() * representatives.len()).next_power_of_two());
+        for row in &next {
+            for &b in &representatives {
+                let to = row[b];
+                let (from, end) = match_ranges[to as usize];
+                let flag = if end > from { Self::MATCH } else { 0 };
+                trans.push((to * stride) | flag);
+            }
+        }
+        // A power-of-two length: the walk masks its index instead of checking it (the padding
+        // is never read: every index is a row offset plus a class).
+        trans.resize(trans.len().next_power_of_two(), 0);
+        Self {
+            classes,
+            trans,
+            start: 0,
+            stride,
+            match_ranges,
+            matches,
+        }
+    }
+}
+
+/// Literals one of which every match of every pattern in `excludes` contains (None if some
+/// pattern has no such set): the exclusion checks of a rule's hits can only succeed in a text
+/// that holds one. Of the choices [`required_literals`] makes, it avoids literals that overlap
+/// the rule's own `terms` (folded): a term is in every text the rule hits, so such a literal
+/// (`pistol` in `pistol[a-z]* … silikon`) would rule nothing out.
+fn exclude_literals(excludes: &[String], terms: &[String]) -> Option<Vec<String>> {
+    if excludes.is_empty() {
+        return None;
+    }
+    let mut all = Vec::new();
+    for p in excludes {
+        let hir = regex_syntax::Parser::new().parse(p).ok()?;
+        for lit in required_literals(&hir, terms)? {
+            all.push(String::from_utf8(lit).ok()?);
+        }
+    }
+    Some(all)
+}
+
+/// A set of literals one of which every match of `hir` contains (None when there is none
+/// that this simple walk finds): a literal is itself; an alternation, the union of its
+/// branches' sets; a concatenation, the set of one of its parts (each part's match is a piece
+/// of the whole match); a repetition of at least one, its body's set. Among the parts of a
+/// concatenation it prefers a set with no literal overlapping one of `terms`, then the one
+/// whose shortest literal is longest (rarer in text).
+pub(crate) fn required_literals(
+    hir: &regex_syntax::hir::Hir,
+    terms: &[String],
+) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Literal(lit) => Some(vec![lit.0.to_vec()]),
+        HirKind::Empty | HirKind::Look(_) | HirKind::Class(_) => None,
+        HirKind::Repetition(r) if r.min >= 1 => required_literals(&r.sub, terms),
+        HirKind::Repetition(_) => None,
+        HirKind::Capture(c) => required_literals(&c.sub, terms),
+        HirKind::Alternation(subs) => {
+            let mut all = Vec::new();
+            for h in subs {
+                all.extend(required_literals(h, terms)?);
+            }
+            Some(all)
+        }
+        HirKind::Concat(subs) => {
+            let overlaps_term = |set: &[Vec<u8>]| {
+                set.iter().any(|l| {
+                    terms.iter().any(|t| {
+                        let t = t.as_bytes();
+                        contains(t, l) || contains(l, t)
+                    })
+                })
+            };
+            subs.iter()
+                .filter_map(|h| required_literals(h, terms))
+                .max_by_key(|set| {
+                    let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
+                    (!overlaps_term(set), shortest)
+                })
+        }
+    }
+}
+
+/// Whether `needle` occurs in `hay` (both bytes).
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// A speed-only variant of an already validated pattern; None if it does not build.

@@ -9,7 +9,7 @@ use std::ops::Range;
 use regex::{Captures, Match, Regex};
 
 use crate::boundary::ascii_boundaries_exact;
-use crate::compile::{Compiled, CompiledRule};
+use crate::compile::{Compiled, CompiledRule, TermTable};
 use crate::extraction::Entity;
 use crate::ident::Region;
 use crate::normalize::Normalized;
@@ -182,6 +182,65 @@ impl Seen {
     }
 }
 
+/// The last match that each of a few rules' near searches passed to `push_caps`: (rule, the
+/// position searched from, match start, match end, haystack end). A later term hit of the same
+/// rule whose search would start between that position and the match start finds that same
+/// match first: no match starts in between (it was the leftmost one), and which match starts
+/// at a position does not depend on where the search began. When its haystack is the same, or
+/// both haystacks reach past everything a match starting there can look at (its longest
+/// length and one character), the match and its groups are the same; if it covers the rest of
+/// the new hit (or starts after it), `near_hit` would push it again (already seen: nothing) and
+/// stop. So that search is skipped: "zastava m70" hits one rule twice, and many hits repeat.
+struct NearMemo {
+    last: [(usize, usize, usize, usize, usize); Self::LEN],
+    len: usize,
+}
+
+impl NearMemo {
+    /// Rules remembered (the oldest is replaced): bounded, so that a page of hits stays linear.
+    const LEN: usize = 4;
+
+    fn new() -> Self {
+        Self {
+            last: [(0, 0, 0, 0, 0); Self::LEN],
+            len: 0,
+        }
+    }
+
+    fn remember(&mut self, entry: (usize, usize, usize, usize, usize)) {
+        let live = &mut self.last[..self.len];
+        if let Some(slot) = live.iter_mut().find(|e| e.0 == entry.0) {
+            *slot = entry;
+        } else if self.len < Self::LEN {
+            self.last[self.len] = entry;
+            self.len += 1;
+        } else {
+            self.last.rotate_left(1);
+            self.last[Self::LEN - 1] = entry;
+        }
+    }
+
+    /// Whether the near search of rule `ri` for `hit` over `ws..we` would only find a match
+    /// already pushed, as above (`max_bytes`: the rule's longest match).
+    fn covers(
+        &self,
+        ri: usize,
+        max_bytes: Option<usize>,
+        hit: &Range<usize>,
+        ws: usize,
+        we: usize,
+    ) -> bool {
+        self.last[..self.len].iter().any(|&(r, from, ms, me, mwe)| {
+            r == ri
+                && from <= ws
+                && ws <= ms
+                && me > ms
+                && (me >= hit.end || ms >= hit.end)
+                && (mwe == we || max_bytes.is_some_and(|n| ms + n + 4 <= mwe.min(we)))
+        })
+    }
+}
+
 /// A small multiplicative hasher for the `Seen` keys (a few integers from our own spans; no
 /// untrusted key choice), much cheaper than SipHash.
 #[derive(Default)]
@@ -205,6 +264,62 @@ impl Hasher for FastHash {
     fn write_usize(&mut self, n: usize) {
         self.write_u64(n as u64);
     }
+}
+
+/// Calls `f(pattern, start, end)` for every occurrence of every pattern of the term automaton
+/// in `hay`, in the order of `AhoCorasick::find_overlapping_iter` (by end, then as the match
+/// state lists them): the same overlapping search, walked over the automaton's plain table
+/// ([`TermTable`]) by [`walk_to_match`].
+#[inline(always)]
+fn for_each_term(t: &TermTable, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+    let mut row = t.start;
+    let mut pos = 0;
+    while let Some(end) = walk_to_match(t, hay, pos, &mut row) {
+        let (from, to) = t.match_ranges[(row / t.stride) as usize];
+        for &(pid, len) in &t.matches[from as usize..to as usize] {
+            f(pid as usize, end - len as usize, end);
+        }
+        pos = end;
+    }
+}
+
+/// Walks the term table from state `row` over `hay[from..]` up to the first match state: the
+/// end of the matches there, `row` left on it (None at the text's end). A loop of its own, so
+/// that the state and the table stay in registers (inlined into the caller's large loop body,
+/// they were spilled to the stack at every byte), four bytes a round: a class lookup, a table
+/// lookup and a sign test a byte (the table's length is a power of two, so a mask keeps the
+/// index in bounds without changing it).
+#[inline(never)]
+fn walk_to_match(t: &TermTable, hay: &[u8], from: usize, row: &mut u32) -> Option<usize> {
+    let (classes, trans) = (&t.classes, t.trans.as_slice());
+    let mask = trans.len() - 1;
+    let step = |r: u32, b: u8| trans[(r as usize + usize::from(classes[usize::from(b)])) & mask];
+    let mut r = *row;
+    let mut i = from;
+    let rest = hay.get(from..)?;
+    let mut quads = rest.chunks_exact(4);
+    for q in &mut quads {
+        for &b in q {
+            let next = step(r, b);
+            i += 1;
+            if next & TermTable::MATCH != 0 {
+                *row = next & !TermTable::MATCH;
+                return Some(i);
+            }
+            r = next;
+        }
+    }
+    for &b in quads.remainder() {
+        let next = step(r, b);
+        i += 1;
+        if next & TermTable::MATCH != 0 {
+            *row = next & !TermTable::MATCH;
+            return Some(i);
+        }
+        r = next;
+    }
+    *row = r;
+    None
 }
 
 /// `char::is_alphanumeric`: ASCII by its byte test, the rest from the tokenizer's table (the
@@ -265,19 +380,37 @@ pub(crate) fn scan(
     norm: &Normalized,
     region: Option<Region>,
 ) -> Vec<Hit> {
+    let (mut hits, excludable) = find_hits(c, original, norm, region);
+    drop_excluded(c, &norm.text, &mut hits, &excludable);
+    hits
+}
+
+/// Every hit of a chunk before exclusions, and the (rule, start, end) of each exclude literal
+/// the term pass met in the folded text (`CompiledRule::exclude_gated`), sorted when there are
+/// more than `EXCLUDABLE_LIST_MAX`.
+#[allow(clippy::type_complexity)]
+fn find_hits(
+    c: &Compiled,
+    original: &str,
+    norm: &Normalized,
+    region: Option<Region>,
+) -> (Vec<Hit>, Vec<(usize, usize, usize)>) {
     let folded = norm.text.as_str();
     let mut hits = Vec::with_capacity(32);
     let mut seen = Seen::new();
-    if let Some(ac) = &c.automaton {
-        for m in ac.find_overlapping_iter(folded) {
-            let (s, e) = (m.start(), m.end());
-            let term = &folded[s..e];
-            let starts_word = term.chars().next().is_some_and(alnum);
-            if starts_word && word_before(folded, s) {
-                continue;
+    let mut memo = NearMemo::new();
+    // (rule, start, end) of each exclude literal the term pass met (`CompiledRule::exclude_gated`).
+    let mut excludable: Vec<(usize, usize, usize)> = Vec::new();
+    if let Some(dfa) = &c.automaton {
+        for_each_term(dfa, folded.as_bytes(), |pid, s, e| {
+            for &r in &c.exclude_marks[pid] {
+                excludable.push((r, s, e));
             }
-            let ends_word = term.chars().next_back().is_some_and(alnum);
-            for tr in &c.terms[m.pattern().as_usize()] {
+            let (starts_word, ends_word) = c.term_edges[pid];
+            if starts_word && word_before(folded, s) {
+                return;
+            }
+            for tr in &c.terms[pid] {
                 let mut end = e;
                 if tr.prefix {
                     while word_at(folded, end) {
@@ -303,11 +436,12 @@ pub(crate) fn scan(
                             region,
                             &mut seen,
                             &mut hits,
+                            Some(&mut memo),
                         );
                     }
                 }
             }
-        }
+        });
     }
     whole_text_rules(
         c,
@@ -331,8 +465,55 @@ pub(crate) fn scan(
         &mut seen,
         &mut hits,
     );
-    hits.retain(|h| !excluded(&c.rules[h.rule], folded, h.folded.as_ref()));
-    hits
+    if excludable.len() > EXCLUDABLE_LIST_MAX {
+        excludable.sort_unstable();
+    }
+    (hits, excludable)
+}
+
+/// Most exclude literals met in a chunk that `drop_excluded` searches linearly (a listing meets
+/// none or a few); past it they are sorted, and searched by bisection.
+const EXCLUDABLE_LIST_MAX: usize = 8;
+
+/// Drops the hits that an exclude pattern of their rule overlaps (`excluded`), asking only
+/// where the term pass met one of the rule's exclude literals (`excludable`) near the hit.
+/// Past a few literals (then sorted), each hit finds its rule's literals from the window's
+/// start by a binary search, and looks at most at those that start in the window's last few
+/// bytes before it has its answer: a page with thousands of hits and literals stays
+/// near-linear.
+fn drop_excluded(
+    c: &Compiled,
+    folded: &str,
+    hits: &mut Vec<Hit>,
+    excludable: &[(usize, usize, usize)],
+) {
+    hits.retain(|h| {
+        let rule = &c.rules[h.rule];
+        let Some(span) = &h.folded else { return true };
+        if rule.excludes.is_empty() {
+            return true;
+        }
+        // An exclude match overlapping the hit lies in `excluded`'s window and contains one of
+        // the rule's exclude literals: none there, no exclusion.
+        if rule.exclude_gated {
+            let (ws, we) = exclude_window(folded, span);
+            let near = if excludable.len() > EXCLUDABLE_LIST_MAX {
+                let from = excludable.partition_point(|&(r, s, _)| (r, s) < (h.rule, ws));
+                excludable[from..]
+                    .iter()
+                    .take_while(|&&(r, s, _)| r == h.rule && s < we)
+                    .any(|&(_, _, e)| e <= we)
+            } else {
+                excludable
+                    .iter()
+                    .any(|&(r, s, e)| r == h.rule && s >= ws && e <= we)
+            };
+            if !near {
+                return true;
+            }
+        }
+        !excluded(rule, folded, Some(span))
+    });
 }
 
 /// Runs the rules without terms over `hay` (the folded text when `norm` is given, else the
@@ -651,6 +832,7 @@ fn near_hit(
     region: Option<Region>,
     seen: &mut Seen,
     hits: &mut Vec<Hit>,
+    mut memo: Option<&mut NearMemo>,
 ) {
     let text = norm.text.as_str();
     let mut ws = floor(text, hit.start.saturating_sub(rule.window[0]));
@@ -662,6 +844,12 @@ fn near_hit(
     let limit = we + 32;
     while we < limit && word_at(text, we) {
         we = ceil(text, we + 1);
+    }
+    if memo
+        .as_ref()
+        .is_some_and(|m| m.covers(ri, rule.max_bytes, &hit, ws, we))
+    {
+        return;
     }
     let hay = &text[..we];
     // A boundary at `ws` looks at the character before it; one at `we` is the haystack's end.
@@ -678,13 +866,18 @@ fn near_hit(
         }
         if m.end() > hit.start {
             push_caps(ri, rule, &found, original, Some(norm), region, seen, hits);
+            if let Some(memo) = memo.as_deref_mut() {
+                memo.remember((ri, pos, m.start(), m.end(), we));
+            }
         }
         pos = if m.end() > m.start() {
             m.end()
         } else {
             ceil(text, m.end() + 1)
         };
-        if m.end() == we {
+        // The next match starts at `pos` or later: from the hit's end on, it would be
+        // discarded above, so it is not searched for (most matches end past their term).
+        if m.end() == we || pos >= hit.end {
             break;
         }
     }
@@ -803,13 +996,21 @@ fn make_entity<'a>(
     }
 }
 
+/// The part of the folded text in which `excluded` looks for exclude matches over `span`:
+/// each one it finds starts at or after the first bound and ends at or before the second.
+fn exclude_window(folded: &str, span: &Range<usize>) -> (usize, usize) {
+    (
+        floor(folded, span.start.saturating_sub(64)),
+        ceil(folded, span.end + 64),
+    )
+}
+
 fn excluded(rule: &CompiledRule, folded: &str, span: Option<&Range<usize>>) -> bool {
     let Some(span) = span else { return false };
     if rule.excludes.is_empty() {
         return false;
     }
-    let ws = floor(folded, span.start.saturating_sub(64));
-    let we = ceil(folded, span.end + 64);
+    let (ws, we) = exclude_window(folded, span);
     let hay = &folded[..we];
     rule.excludes.iter().any(|re| {
         let mut pos = ws;
@@ -945,6 +1146,286 @@ mod tests {
                 prop_assert_eq!(seen.insert(k), reference.insert(k));
             }
         }
+    }
+
+    /// `near_hit` as first written: every match of the rule's real pattern (Unicode boundaries,
+    /// with its groups) from the window's start, until one starts at or after the hit's end.
+    fn near_hit_reference(
+        ri: usize,
+        rule: &CompiledRule,
+        original: &str,
+        norm: &Normalized,
+        hit: Range<usize>,
+        seen: &mut Seen,
+        hits: &mut Vec<Hit>,
+    ) {
+        let text = norm.text.as_str();
+        let mut ws = floor(text, hit.start.saturating_sub(rule.window[0]));
+        let limit = ws.saturating_sub(32);
+        while ws > limit && word_before(text, ws) {
+            ws = floor(text, ws - 1);
+        }
+        let mut we = ceil(text, hit.end + rule.window[1]);
+        let limit = we + 32;
+        while we < limit && word_at(text, we) {
+            we = ceil(text, we + 1);
+        }
+        let hay = &text[..we];
+        let re = rule.regex.as_ref().expect("pattern");
+        let mut pos = ws;
+        while pos <= we {
+            let Some(caps) = re.captures_at(hay, pos) else {
+                break;
+            };
+            let m = caps.get(0).expect("group 0");
+            if m.start() >= hit.end {
+                break;
+            }
+            let found = Found::Groups(caps);
+            if m.end() > hit.start {
+                push_caps(ri, rule, &found, original, Some(norm), None, seen, hits);
+            }
+            pos = if m.end() > m.start() {
+                m.end()
+            } else {
+                ceil(text, m.end() + 1)
+            };
+            if m.end() == we {
+                break;
+            }
+        }
+    }
+
+    /// Every term hit of a rule with a pattern in `text` (without the word tests of `scan`,
+    /// which only make fewer), each run through `near_hit` and through the reference: the same
+    /// hits with the same entities.
+    fn check_near(text: &str) -> Result<(), TestCaseError> {
+        let c = compiled();
+        let norm = crate::normalize::normalize(text);
+        let folded = norm.text.as_str();
+        let ac = aho_corasick::AhoCorasick::new(&c.term_strings).expect("builds");
+        for m in ac.find_overlapping_iter(folded) {
+            for tr in &c.terms[m.pattern().as_usize()] {
+                let rule = &c.rules[tr.rule];
+                if rule.regex.is_none() {
+                    continue;
+                }
+                let key = |h: &Hit| (h.rule, h.span.clone(), h.folded.clone(), h.entity.clone());
+                let (mut seen, mut hits) = (Seen::new(), Vec::new());
+                near_hit(
+                    tr.rule,
+                    rule,
+                    text,
+                    &norm,
+                    m.range(),
+                    None,
+                    &mut seen,
+                    &mut hits,
+                    None,
+                );
+                let (mut seen_r, mut hits_r) = (Seen::new(), Vec::new());
+                near_hit_reference(
+                    tr.rule,
+                    rule,
+                    text,
+                    &norm,
+                    m.range(),
+                    &mut seen_r,
+                    &mut hits_r,
+                );
+                prop_assert_eq!(
+                    hits.iter().map(key).collect::<Vec<_>>(),
+                    hits_r.iter().map(key).collect::<Vec<_>>(),
+                    "rule {} at {:?} in {:?}",
+                    &rule.spec.id,
+                    m.range(),
+                    folded
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Every term hit of a rule with a pattern in `text`, in the order of the term pass, run
+    /// through `near_hit` with one `Seen` for all, with and without the memo of matches already
+    /// pushed: the same hits.
+    fn check_memo(text: &str) -> Result<(), TestCaseError> {
+        let c = compiled();
+        let norm = crate::normalize::normalize(text);
+        let folded = norm.text.as_str();
+        let ac = aho_corasick::AhoCorasick::new(&c.term_strings).expect("builds");
+        let (mut seen, mut hits, mut memo) = (Seen::new(), Vec::new(), NearMemo::new());
+        let (mut seen_r, mut hits_r) = (Seen::new(), Vec::new());
+        for m in ac.find_overlapping_iter(folded) {
+            for tr in &c.terms[m.pattern().as_usize()] {
+                let rule = &c.rules[tr.rule];
+                if rule.regex.is_none() {
+                    continue;
+                }
+                near_hit(
+                    tr.rule,
+                    rule,
+                    text,
+                    &norm,
+                    m.range(),
+                    None,
+                    &mut seen,
+                    &mut hits,
+                    Some(&mut memo),
+                );
+                near_hit(
+                    tr.rule,
+                    rule,
+                    text,
+                    &norm,
+                    m.range(),
+                    None,
+                    &mut seen_r,
+                    &mut hits_r,
+                    None,
+                );
+            }
+        }
+        let key = |h: &Hit| (h.rule, h.span.clone(), h.folded.clone(), h.entity.clone());
+        prop_assert_eq!(
+            hits.iter().map(key).collect::<Vec<_>>(),
+            hits_r.iter().map(key).collect::<Vec<_>>(),
+            "in {:?}",
+            folded
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn near_hits_on_examples() {
+        for text in [
+            "Prodajem Glock 19 gen5 i Zastava M70 AB2, cz 99, tt-33, ak 47 bomba m75",
+            "пиштол Глок 17 ш zastava m57 m88 ekol firat blow f92 beretta 92fs",
+            "bomba bomba m 52 granata m-75 automatik ak jurisna puska pistolj za silikon",
+        ] {
+            check_near(text).expect("same near hits");
+            check_memo(text).expect("same near hits with the memo");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// The patterns near term hits find what the plain search loop finds, on ad-like text
+        /// dense in the terms of pattern rules (several hits of one rule in one window, models
+        /// beside and away from their make, Cyrillic and accented words around them).
+        #[test]
+        fn near_hits_as_plain_loop(
+            text in "(?:glock|glok|gl0ck|Глок|zastava|m70|m 70|m-84|m57|m88|m|cz|cz 99|99|75|ak|ak47|ak-74|47|74|tt|tt33|tokarev|tetejac|zoraki|ekol|retay|blow|f 92|beretta|92fs|walther|ppk|p 99|skorpion|vz61|hk|mp5|usp|bomba|bombe|granata|m75|m52|rucna|kasikara|automatik|jurisna puska|assault rifle|pistol|pistolj|silikon|za|cena|[0-9]{1,3}|[a-z]{1,4}|[ \\-/.,]|\n|ш|пиштол|é|€){0,30}",
+        ) {
+            check_near(&text)?;
+            check_memo(&text)?;
+        }
+    }
+
+    /// The hits of `text` after `drop_excluded` and after every hit's exclusion check.
+    fn check_excluded(text: &str) -> Result<(), TestCaseError> {
+        let c = compiled();
+        let norm = crate::normalize::normalize(text);
+        let (hits, excludable) = find_hits(c, text, &norm, None);
+        let mut fast = hits.clone();
+        drop_excluded(c, &norm.text, &mut fast, &excludable);
+        let mut plain = hits;
+        plain.retain(|h| !excluded(&c.rules[h.rule], &norm.text, h.folded.as_ref()));
+        let key = |h: &Hit| (h.rule, h.span.clone());
+        prop_assert_eq!(
+            fast.iter().map(key).collect::<Vec<_>>(),
+            plain.iter().map(key).collect::<Vec<_>>(),
+            "in {:?}",
+            &norm.text
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn exclusions_on_examples() {
+        for text in [
+            "Prodajem pištolj za silikon, nov, 800 din",
+            "glue pistol, airsoft municija, bomba cena 5e, okvir za sliku, vazdusna puska",
+            "pistol pistol pistol pistol pistol pistol pistol pistol pistol pistol za silikon",
+        ] {
+            check_excluded(text).expect("same exclusions");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// The exclusions skipped for want of an exclude literal near a hit are those that
+        /// would not have matched: the same hits survive, on text dense in the excluded
+        /// rules' terms and in their exclude patterns' words, near and far from each other.
+        #[test]
+        fn exclusions_as_every_check(
+            text in "(?:pistol|pistolj|pištolj|pishtol|Пиштол|silikon|silicon|glue|hot air|za|na|me|vodeni|water|uji|boja|bomba|bombe|granata|cena|cijena|ponuda|jabuka|okvir|okviri|slika|sliku|foto|magazine|subscription|puska|rifle|vazdusna|air|pcp|co2|luft|municija|ammo|metak|airsoft|bb|gel|paintball|[0-9]{1,3}|[a-z]{1,6}|[ .,\n]|ш|é){0,40}",
+        ) {
+            check_excluded(&text)?;
+        }
+    }
+
+    /// Every occurrence `for_each_term` reports, against the library's overlapping search
+    /// over the same patterns.
+    fn check_terms(text: &str) -> Result<(), TestCaseError> {
+        let c = compiled();
+        let ac = aho_corasick::AhoCorasick::new(&c.term_strings).expect("builds");
+        let reference: Vec<(usize, usize, usize)> = ac
+            .find_overlapping_iter(text)
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .collect();
+        let mut got = Vec::new();
+        for_each_term(
+            c.automaton.as_ref().expect("terms"),
+            text.as_bytes(),
+            |p, s, e| got.push((p, s, e)),
+        );
+        prop_assert_eq!(got, reference, "in {:?}", text);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// The hand walk of the term automaton finds the occurrences the library's overlapping
+        /// iterator finds, in the same order, on text made of terms and exclude literals (many
+        /// overlapping: `pistol`/`pistolj`, a term inside another) glued by a few characters.
+        #[test]
+        fn term_walk_as_overlapping_iter(
+            parts in proptest::collection::vec((0usize..100_000, "[a-z .,0-9\\-]{0,3}|ш|é|€"), 0..24),
+        ) {
+            let terms = &compiled().term_strings;
+            let text: String = parts
+                .iter()
+                .map(|(i, glue)| format!("{}{glue}", terms[i % terms.len()]))
+                .collect();
+            check_terms(&text)?;
+        }
+    }
+
+    #[test]
+    fn required_literals_of_patterns() {
+        let lits = |p: &str, terms: &[&str]| {
+            let terms: Vec<String> = terms.iter().map(|t| (*t).to_owned()).collect();
+            let hir = regex_syntax::Parser::new().parse(p).expect("parses");
+            crate::compile::required_literals(&hir, &terms).map(|set| {
+                set.into_iter()
+                    .map(|l| String::from_utf8(l).expect("utf-8"))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(lits("ab|cd", &[]), Some(vec!["ab".into(), "cd".into()]));
+        assert_eq!(lits("a*", &[]), None);
+        assert_eq!(lits("(?:ab)?c+", &[]), Some(vec!["c".into()]));
+        assert_eq!(lits(r"\b[a-z]+\b", &[]), None);
+        // The term's own literal is passed over for the other part.
+        assert_eq!(
+            lits(r"(?:pistol|pishtol)[a-z]*\s+(?:glue|uji)", &["pistol"]),
+            Some(vec!["glue".into(), "uji".into()])
+        );
+        assert_eq!(
+            lits(r"(?:pistol|pishtol)[a-z]*\s+(?:glue|uji)", &[]),
+            Some(vec!["pistol".into(), "pishtol".into()])
+        );
     }
 
     #[test]
