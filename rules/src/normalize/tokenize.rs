@@ -187,53 +187,77 @@ impl Iterator for Words<'_> {
     fn next(&mut self) -> Option<Range<usize>> {
         let bytes = self.text.as_bytes();
         let mut pos = self.pos;
-        // Skip to the next word character.
+        // Skip to the next word character. When it is an ASCII letter or digit found in an
+        // eight-byte word, the same mask also tells where its run ends in those bytes, so the
+        // run is not read again (`run_read`).
+        let start;
+        let mut run_read = false;
         loop {
             if let Some(w) = eight_at(bytes, pos) {
                 // The first byte that is a word byte or non-ASCII.
-                let stop = ascii_alnum_mask(w) | (w & HIGH);
+                let alnum = ascii_alnum_mask(w);
+                let stop = alnum | (w & HIGH);
                 if stop == 0 {
                     pos += 8;
                     continue;
                 }
-                pos += (stop.trailing_zeros() / 8) as usize;
+                let bit = stop.trailing_zeros();
+                if (alnum >> bit) & 1 != 0 {
+                    start = pos + (bit / 8) as usize;
+                    // The first byte after it that is no ASCII letter or digit, if any.
+                    let after = !alnum & HIGH & (u64::MAX << bit);
+                    if after != 0 {
+                        pos += (after.trailing_zeros() / 8) as usize;
+                        run_read = true;
+                    } else {
+                        pos += 8;
+                    }
+                    break;
+                }
+                pos += (bit / 8) as usize;
             }
             let Some(&b) = bytes.get(pos) else {
                 self.pos = pos;
                 return None;
             };
             match CLASS[usize::from(b)] {
-                ASCII_WORD => break,
+                ASCII_WORD => {
+                    start = pos;
+                    break;
+                }
                 ASCII_OTHER => pos += 1,
                 _ => {
                     let (alnum, _, n) = self.alnum_at(pos);
                     if alnum {
+                        start = pos;
                         break;
                     }
                     pos += n;
                 }
             }
         }
-        let start = pos;
         loop {
             // To the first byte that is no ASCII letter or digit.
-            loop {
-                if let Some(w) = eight_at(bytes, pos) {
-                    let end = !ascii_alnum_mask(w) & HIGH;
-                    if end == 0 {
-                        pos += 8;
-                        continue;
+            if !run_read {
+                loop {
+                    if let Some(w) = eight_at(bytes, pos) {
+                        let end = !ascii_alnum_mask(w) & HIGH;
+                        if end == 0 {
+                            pos += 8;
+                            continue;
+                        }
+                        pos += (end.trailing_zeros() / 8) as usize;
+                        break;
                     }
-                    pos += (end.trailing_zeros() / 8) as usize;
+                    while let Some(&b) = bytes.get(pos)
+                        && CLASS[usize::from(b)] == ASCII_WORD
+                    {
+                        pos += 1;
+                    }
                     break;
                 }
-                while let Some(&b) = bytes.get(pos)
-                    && CLASS[usize::from(b)] == ASCII_WORD
-                {
-                    pos += 1;
-                }
-                break;
             }
+            run_read = false;
             let Some(&b) = bytes.get(pos) else {
                 self.pos = pos;
                 return Some(start..pos);
