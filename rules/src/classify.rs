@@ -136,15 +136,24 @@ fn letters(sample: &str) -> Letters {
         let b = bytes[i];
         if b < 0x80 {
             // Eight ASCII bytes at a time when they are: their letters counted in one word.
+            // Otherwise the ASCII bytes before the first non-ASCII one (at least this one),
+            // the others cleared: in Cyrillic text and Latin with diacritics most eight-byte
+            // words hold both, and their ASCII part would go byte by byte.
             if let Some(chunk) = bytes.get(i..i + 8)
                 && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
             {
                 let w = u64::from_le_bytes(chunk);
-                if w & HIGH == 0 {
+                let high = w & HIGH;
+                if high == 0 {
                     latin += ascii_letters(w);
                     i += 8;
                     continue;
                 }
+                // The lowest byte with its high bit set is at `k` (1..=7, byte 0 being ASCII).
+                let k = high.trailing_zeros() / 8;
+                latin += ascii_letters(w & (u64::MAX >> (64 - 8 * k)));
+                i += k as usize;
+                continue;
             }
             latin += usize::from(b.is_ascii_alphabetic());
             i += 1;
