@@ -136,15 +136,24 @@ fn letters(sample: &str) -> Letters {
         let b = bytes[i];
         if b < 0x80 {
             // Eight ASCII bytes at a time when they are: their letters counted in one word.
+            // Otherwise the ASCII bytes before the first non-ASCII one (at least this one),
+            // the others cleared: in Cyrillic text and Latin with diacritics most eight-byte
+            // words hold both, and their ASCII part would go byte by byte.
             if let Some(chunk) = bytes.get(i..i + 8)
                 && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
             {
                 let w = u64::from_le_bytes(chunk);
-                if w & HIGH == 0 {
+                let high = w & HIGH;
+                if high == 0 {
                     latin += ascii_letters(w);
                     i += 8;
                     continue;
                 }
+                // The lowest byte with its high bit set is at `k` (1..=7, byte 0 being ASCII).
+                let k = high.trailing_zeros() / 8;
+                latin += ascii_letters(w & (u64::MAX >> (64 - 8 * k)));
+                i += k as usize;
+                continue;
             }
             latin += usize::from(b.is_ascii_alphabetic());
             i += 1;
@@ -202,12 +211,16 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 /// The ASCII letters among the eight bytes of `w`, all ASCII: lower-cased by setting bit 5
 /// (other bytes stay out of `a..=z`), then a byte is a letter when adding 0x1F carries it into
 /// the high bit (≥ `a`) and adding 0x05 does not (≤ `z`); no byte overflows into the next one,
-/// as each is at most 0x7F.
+/// as each is at most 0x7F. The letters' high bits are counted by moving each to its byte's low
+/// bit and summing the bytes into the top one with a multiply (at most 8, no carry out):
+/// `count_ones` is a dozen instructions on CPUs without `popcnt` (the default target), and this
+/// runs for every eight ASCII bytes of every text.
 fn ascii_letters(w: u64) -> usize {
     let l = w | 0x2020_2020_2020_2020;
     let ge_a = l + 0x1F1F_1F1F_1F1F_1F1F;
     let gt_z = l + 0x0505_0505_0505_0505;
-    (ge_a & !gt_z & HIGH).count_ones() as usize
+    let letters = (ge_a & !gt_z & HIGH) >> 7;
+    (letters.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize
 }
 
 fn floor(t: &str, mut i: usize) -> usize {
@@ -286,6 +299,46 @@ impl Counts {
     }
 }
 
+/// A short list of borrowed strings on the stack, in a vector only past `N`: the verdict's flags
+/// and categories are a handful per document, and collecting them in a vector cost an
+/// allocation and a free for each document that has any.
+struct StrList<'a, const N: usize> {
+    buf: [&'a str; N],
+    len: usize,
+    spill: Vec<&'a str>,
+}
+
+impl<'a, const N: usize> StrList<'a, N> {
+    fn new() -> Self {
+        Self {
+            buf: [""; N],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, s: &'a str) {
+        if self.len < N {
+            self.buf[self.len] = s;
+            self.len += 1;
+        } else {
+            if self.spill.is_empty() {
+                self.spill.extend_from_slice(&self.buf);
+            }
+            self.spill.push(s);
+        }
+    }
+
+    /// The strings pushed, in order.
+    fn as_mut_slice(&mut self) -> &mut [&'a str] {
+        if self.spill.is_empty() {
+            &mut self.buf[..self.len]
+        } else {
+            &mut self.spill
+        }
+    }
+}
+
 /// Scores the rules that hit (`rules`: each once, in the order of their first hit): each counts
 /// with its weight (identifier weights capped at 0.2 in total); score = 1 − e^(−sum); relevant
 /// when a sale object was found and score ≥ 0.5.
@@ -295,7 +348,7 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
     let mut has_object = false;
     // Sorted and deduplicated once at the end (a document has a handful: cheaper than a
     // `BTreeSet`'s node allocations, same order).
-    let mut flags: Vec<&str> = Vec::new();
+    let mut flags: StrList<'_, 16> = StrList::new();
     // The EU category of the lowest rank, the first of equals (what a stable sort by rank put
     // first): kept as the rules are read instead of collected and sorted.
     let mut eu: Option<(u8, &str, Option<&str>)> = None;
@@ -309,7 +362,9 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
         } else {
             ids += r.weight;
         }
-        flags.extend(r.spec.flags.iter().map(String::as_str));
+        for f in &r.spec.flags {
+            flags.push(f);
+        }
         if r.weight >= 0.0
             && let Some(cat) = &r.spec.eu_category
         {
@@ -323,10 +378,15 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
     let score = if raw <= 0.0 { 0.0 } else { 1.0 - (-raw).exp() };
     let score = (score * 1000.0).round() / 1000.0;
     let relevant = has_object && score >= RELEVANT_AT;
-    flags.sort_unstable();
-    flags.dedup();
     let flags: Vec<String> = {
-        let mut f: Vec<String> = flags.into_iter().map(str::to_owned).collect();
+        let flags = flags.as_mut_slice();
+        flags.sort_unstable();
+        let mut f: Vec<String> = Vec::with_capacity(flags.len());
+        for (i, x) in flags.iter().enumerate() {
+            if i == 0 || flags[i - 1] != *x {
+                f.push((*x).to_owned());
+            }
+        }
         f.sort_by_key(|x| FLAG_ORDER.iter().position(|o| o == x).unwrap_or(usize::MAX));
         f
     };
@@ -339,14 +399,17 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
         };
     }
     // Categories only matter for a relevant document: collected here, in one allocation.
-    let mut categories: Vec<&str> = Vec::with_capacity(rules.len() + 1);
+    let mut categories: StrList<'_, 32> = StrList::new();
     for &ri in rules {
         let r = &c.rules[ri];
         if r.weight >= 0.0 {
-            categories.extend(r.spec.categories.iter().map(String::as_str));
+            for x in &r.spec.categories {
+                categories.push(x);
+            }
         }
     }
-    if flags.iter().any(|f| f == "converted") && categories.contains(&"alarm_weapon") {
+    if flags.iter().any(|f| f == "converted") && categories.as_mut_slice().contains(&"alarm_weapon")
+    {
         categories.push("firearm/pistol");
     }
     let (mut eu_category, mut eu_reason) = match eu {
@@ -372,9 +435,15 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
         relevant,
         score,
         categories: {
+            let categories = categories.as_mut_slice();
             categories.sort_unstable();
-            categories.dedup();
-            categories.into_iter().map(str::to_owned).collect()
+            let mut out: Vec<String> = Vec::with_capacity(categories.len());
+            for (i, x) in categories.iter().enumerate() {
+                if i == 0 || categories[i - 1] != *x {
+                    out.push((*x).to_owned());
+                }
+            }
+            out
         },
         eu_category,
         eu_reason,
@@ -469,6 +538,21 @@ mod tests {
                     prop_assert!(!set.contains(w), "{w:?} refused");
                 }
             }
+        }
+
+        /// The stack list holds what a vector would, in order, below and past its size.
+        #[test]
+        fn str_list_as_a_vector(items in proptest::collection::vec("[a-c]{0,2}", 0..12)) {
+            let mut list: super::StrList<'_, 4> = super::StrList::new();
+            let mut vec: Vec<&str> = Vec::new();
+            for x in &items {
+                list.push(x);
+                vec.push(x);
+                prop_assert_eq!(list.as_mut_slice(), vec.as_slice());
+            }
+            list.as_mut_slice().sort_unstable();
+            vec.sort_unstable();
+            prop_assert_eq!(list.as_mut_slice(), vec.as_slice());
         }
 
         #[test]

@@ -156,12 +156,14 @@ impl RuleEngine {
 
     /// Runs every loaded rule over one document.
     pub fn extract(&self, doc: &Document<'_>) -> Extraction {
-        self.run(doc, false).0
+        self.run(doc, None)
     }
 
     /// Extraction plus every hit and the normalized text, for `salwatch rules explain`.
     pub fn explain(&self, doc: &Document<'_>) -> Explanation {
-        let (extraction, hits, normalized) = self.run(doc, true);
+        let mut kept = Kept::default();
+        let extraction = self.run(doc, Some(&mut kept));
+        let Kept { hits, normalized } = kept;
         let hits = hits
             .into_iter()
             .map(|h| HitReport {
@@ -188,23 +190,25 @@ impl RuleEngine {
         }
     }
 
-    /// Extracts one document. With `keep_hits` the hits keep their entities (for `explain`);
-    /// without, the entities move into the extraction (no copies).
+    /// Extracts one document. With `kept` the hits keep their entities and are stored there
+    /// with the normalized text of the first chunk (for `explain`); without, the entities move
+    /// into the extraction (no copies). The extraction is returned alone, not in a tuple with
+    /// those, so that it is built where the caller receives it rather than copied out.
     ///
     /// Chunk by chunk: a chunk's hits all lie before the next chunk's, so sorting each chunk's
     /// hits gives the document's order, and only what outlives the chunk is kept: the entities
     /// (up to the limit) and which rules hit, in the order of their first hits, which is all the
     /// verdict reads.
-    pub(crate) fn run(
-        &self,
-        doc: &Document<'_>,
-        keep_hits: bool,
-    ) -> (Extraction, Vec<Hit>, String) {
+    pub(crate) fn run(&self, doc: &Document<'_>, mut kept: Option<&mut Kept>) -> Extraction {
         let text = doc.text;
-        let mut kept_hits: Vec<Hit> = Vec::new();
+        let keep_hits = kept.is_some();
         // The rules that hit, each once, in the order of their first hit: all the verdict reads
-        // (a rule id rather than a copy of the hit).
-        let mut first_rules: Vec<usize> = Vec::with_capacity(16);
+        // (a rule id rather than a copy of the hit). This thread's buffer, and the one for the
+        // hits' order below, are reused from document to document rather than allocated and
+        // freed for each (an allocation and a free cost ~80 instructions; a listing is ~80,000).
+        let mut first_rules: Vec<usize> = BUFFERS.with(|b| b.first_rules.take());
+        first_rules.clear();
+        let mut order: Vec<SortKey> = BUFFERS.with(|b| b.order.take());
         // On the stack for packs of up to 128 rules (the default has 89): no allocation.
         let mut seen_small = [false; 128];
         let mut seen_large = Vec::new();
@@ -216,7 +220,6 @@ impl RuleEngine {
             &mut seen_large
         };
         let mut entities = Entities::new(self.entity_limit);
-        let mut first_norm = String::new();
         let mut language = None;
         let mut reg: Option<Region> = doc.default_region.and_then(region);
         let mut start = 0;
@@ -239,7 +242,7 @@ impl RuleEngine {
                     }
                 }
             }
-            let order = span_order(&hits);
+            span_order(&hits, &mut order);
             for &(.., i) in &order {
                 let rule = hits[i].rule;
                 if !std::mem::replace(&mut seen_rules[rule], true) {
@@ -247,12 +250,13 @@ impl RuleEngine {
                 }
             }
             entities.merge(&self.compiled.rules, &mut hits, &order, keep_hits);
-            if keep_hits {
+            if let Some(kept) = kept.as_deref_mut() {
                 let mut slots: Vec<Option<Hit>> = hits.into_iter().map(Some).collect();
-                kept_hits.extend(order.iter().filter_map(|&(.., i)| slots[i].take()));
-            }
-            if start == 0 {
-                first_norm = norm.text;
+                kept.hits
+                    .extend(order.iter().filter_map(|&(.., i)| slots[i].take()));
+                if start == 0 {
+                    kept.normalized = norm.text;
+                }
             }
             if end <= start {
                 break;
@@ -260,6 +264,15 @@ impl RuleEngine {
             start = end;
         }
         let verdict = judge(&self.compiled, &first_rules);
+        BUFFERS.with(|b| {
+            // Kept only while small, so that one huge document does not pin its memory.
+            if first_rules.capacity() <= 1024 {
+                b.first_rules.set(first_rules);
+            }
+            if order.capacity() <= 1024 {
+                b.order.set(order);
+            }
+        });
         let Entities {
             list: mut entities,
             omitted,
@@ -275,7 +288,7 @@ impl RuleEngine {
         }
         ammunition_calibers(&mut entities);
         let packs = self.packs();
-        let extraction = Extraction {
+        Extraction {
             id: doc.id.to_owned(),
             relevant: verdict.relevant,
             score: verdict.score,
@@ -288,8 +301,7 @@ impl RuleEngine {
             entities_omitted: omitted,
             rule_pack: packs[0].clone(),
             rule_packs: packs,
-        };
-        (extraction, kept_hits, first_norm)
+        }
     }
 }
 
@@ -349,6 +361,25 @@ impl Entities {
     }
 }
 
+/// What [`RuleEngine::run`] keeps for `explain`: every hit in span order and the normalized
+/// text of the first chunk.
+#[derive(Default)]
+pub(crate) struct Kept {
+    hits: Vec<Hit>,
+    normalized: String,
+}
+
+/// Per-thread buffers of [`RuleEngine::run`], reused from document to document.
+#[derive(Default)]
+struct Buffers {
+    first_rules: std::cell::Cell<Vec<usize>>,
+    order: std::cell::Cell<Vec<SortKey>>,
+}
+
+thread_local! {
+    static BUFFERS: Buffers = Buffers::default();
+}
+
 /// A hit's place in span order: start, longest first, rule, then its index in the chunk's hits.
 type SortKey = (usize, Reverse<usize>, usize, usize);
 
@@ -356,14 +387,16 @@ type SortKey = (usize, Reverse<usize>, usize, usize);
 /// all three keep the order `scan` made them in (the index breaks the tie, so an unstable sort
 /// gives the stable order). The keys are sorted rather than the hits themselves: a hit carries
 /// its entity (a few hundred bytes), and sorting moved every one of them, several times.
-fn span_order(hits: &[Hit]) -> Vec<SortKey> {
-    let mut order: Vec<SortKey> = hits
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.span.start, Reverse(h.span.end), h.rule, i))
-        .collect();
+///
+/// Written into `order` (cleared first), a buffer the caller reuses.
+fn span_order(hits: &[Hit], order: &mut Vec<SortKey>) {
+    order.clear();
+    order.extend(
+        hits.iter()
+            .enumerate()
+            .map(|(i, h)| (h.span.start, Reverse(h.span.end), h.rule, i)),
+    );
     order.sort_unstable();
-    order
 }
 
 /// DESIGN.md §3: an `ammunition` entity is normalized to its calibre when one is written next

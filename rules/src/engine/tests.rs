@@ -205,6 +205,46 @@ fn spans_and_order() {
     }
 }
 
+/// The thread's reused buffers (rules in first-hit order, the hits' order) carry nothing from
+/// one document to the next: each document extracts as it does on a fresh thread, after
+/// documents with more hits, fewer, or none, and after `explain`.
+#[test]
+fn reused_buffers_carry_nothing_between_documents() {
+    let docs = [
+        "Prodajem Glock 19 i CZ 75 B, 9mm, 300 eur, tel 064 123 4567, konvertovan",
+        "",
+        "Продавам пиштол Застава М70, 200 евра",
+        "nothing to see here",
+        "Shes pushke AK-47 me 30 fishekë, 500 euro, deaktivizuar",
+        "Glock 19",
+    ];
+    let fresh: Vec<Extraction> = docs
+        .iter()
+        .map(|d| {
+            let d = d.to_string();
+            std::thread::spawn(move || extract(&d))
+                .join()
+                .expect("thread")
+        })
+        .collect();
+    for round in 0..2 {
+        for (d, want) in docs.iter().zip(&fresh) {
+            assert_eq!(&extract(d), want, "round {round}: {d:?}");
+            if round == 1 {
+                let explained = engine().explain(&Document {
+                    id: "t",
+                    text: d,
+                    default_region: None,
+                });
+                assert_eq!(&explained.extraction, want, "explain: {d:?}");
+            }
+        }
+    }
+    for (d, want) in docs.iter().zip(&fresh).rev() {
+        assert_eq!(&extract(d), want, "reversed: {d:?}");
+    }
+}
+
 #[test]
 fn large_input_is_chunked() {
     let ad = "Prodajem Glock 19, 350 eur, tel 064 123 4567. ";

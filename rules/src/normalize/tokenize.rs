@@ -148,43 +148,116 @@ static CLASS: [u8; 256] = {
     t
 };
 
+/// The high bit of each byte of a `u64`.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` that is an ASCII letter or digit, the other bits clear. On
+/// the low seven bits of each byte (no sum below carries into the next byte, each being at most
+/// 0x7F + 0x50): lower-cased by setting bit 5, a byte is a letter when adding 0x1F reaches the
+/// high bit (≥ `a`) and adding 0x05 does not (≤ `z`); a digit when adding 0x50 reaches it
+/// (≥ `0`) and adding 0x46 does not (≤ `9`). Bytes with the high bit set are no ASCII.
+#[inline(always)]
+fn ascii_alnum_mask(w: u64) -> u64 {
+    let v = w & !HIGH;
+    let l = v | 0x2020_2020_2020_2020;
+    let letter = (l + 0x1F1F_1F1F_1F1F_1F1F) & !(l + 0x0505_0505_0505_0505);
+    let digit = (v + 0x5050_5050_5050_5050) & !(v + 0x4646_4646_4646_4646);
+    (letter | digit) & !w & HIGH
+}
+
+/// The eight bytes at `pos`, if the text has them.
+#[inline(always)]
+fn eight_at(bytes: &[u8], pos: usize) -> Option<u64> {
+    let chunk = bytes.get(pos..pos + 8)?;
+    <[u8; 8]>::try_from(chunk).ok().map(u64::from_le_bytes)
+}
+
 impl Iterator for Words<'_> {
     type Item = Range<usize>;
 
-    /// ASCII bytes are classified in place by a table, without decoding, and the position is
-    /// kept in a local until the word ends (the language detector walks every word of every
-    /// text). A run of ASCII letters and digits is consumed by a tight loop; at a `.` or `,`
-    /// the byte before decides whether a digit precedes it: inside a word that byte is the
-    /// last one consumed, an ASCII letter or digit or the last byte of a non-ASCII character
-    /// (never a digit), since a `.`/`,` kept inside is always consumed with the digit after it.
+    /// ASCII bytes are classified in place, eight at a time ([`ascii_alnum_mask`]) and one by
+    /// one by a table near the end, without decoding, and the position is kept in a local until
+    /// the word ends (the language detector walks every word of every text). Separators and runs
+    /// of ASCII letters and digits are crossed eight bytes at a time, the first byte that ends
+    /// them found from the mask's lowest set bit; at a `.` or `,` the byte before decides
+    /// whether a digit precedes it: inside a word that byte is the last one consumed, an ASCII
+    /// letter or digit or the last byte of a non-ASCII character (never a digit), since a
+    /// `.`/`,` kept inside is always consumed with the digit after it.
+    #[inline]
     fn next(&mut self) -> Option<Range<usize>> {
         let bytes = self.text.as_bytes();
         let mut pos = self.pos;
-        // Skip to the next word character.
+        // Skip to the next word character. When it is an ASCII letter or digit found in an
+        // eight-byte word, the same mask also tells where its run ends in those bytes, so the
+        // run is not read again (`run_read`).
+        let start;
+        let mut run_read = false;
         loop {
+            if let Some(w) = eight_at(bytes, pos) {
+                // The first byte that is a word byte or non-ASCII.
+                let alnum = ascii_alnum_mask(w);
+                let stop = alnum | (w & HIGH);
+                if stop == 0 {
+                    pos += 8;
+                    continue;
+                }
+                let bit = stop.trailing_zeros();
+                if (alnum >> bit) & 1 != 0 {
+                    start = pos + (bit / 8) as usize;
+                    // The first byte after it that is no ASCII letter or digit, if any.
+                    let after = !alnum & HIGH & (u64::MAX << bit);
+                    if after != 0 {
+                        pos += (after.trailing_zeros() / 8) as usize;
+                        run_read = true;
+                    } else {
+                        pos += 8;
+                    }
+                    break;
+                }
+                pos += (bit / 8) as usize;
+            }
             let Some(&b) = bytes.get(pos) else {
                 self.pos = pos;
                 return None;
             };
             match CLASS[usize::from(b)] {
-                ASCII_WORD => break,
+                ASCII_WORD => {
+                    start = pos;
+                    break;
+                }
                 ASCII_OTHER => pos += 1,
                 _ => {
                     let (alnum, _, n) = self.alnum_at(pos);
                     if alnum {
+                        start = pos;
                         break;
                     }
                     pos += n;
                 }
             }
         }
-        let start = pos;
         loop {
-            while let Some(&b) = bytes.get(pos)
-                && CLASS[usize::from(b)] == ASCII_WORD
-            {
-                pos += 1;
+            // To the first byte that is no ASCII letter or digit.
+            if !run_read {
+                loop {
+                    if let Some(w) = eight_at(bytes, pos) {
+                        let end = !ascii_alnum_mask(w) & HIGH;
+                        if end == 0 {
+                            pos += 8;
+                            continue;
+                        }
+                        pos += (end.trailing_zeros() / 8) as usize;
+                        break;
+                    }
+                    while let Some(&b) = bytes.get(pos)
+                        && CLASS[usize::from(b)] == ASCII_WORD
+                    {
+                        pos += 1;
+                    }
+                    break;
+                }
             }
+            run_read = false;
             let Some(&b) = bytes.get(pos) else {
                 self.pos = pos;
                 return Some(start..pos);
@@ -288,6 +361,25 @@ mod tests {
         #[test]
         fn words_as_the_reference(text in "[a-z0-9 .,;\\-шé٣€\u{301}]{0,40}") {
             prop_assert_eq!(words(&text).collect::<Vec<_>>(), reference(&text));
+        }
+
+        /// The same with every class of ASCII byte (the eight-byte masks' edges: `@` `[` `` ` ``
+        /// `{` `/` `:` `\x7f`) in runs of every length, around any character.
+        #[test]
+        fn words_as_the_reference_on_any_text(
+            text in "([a-zA-Z0-9 .,@\\[`{/:\x7f\u{0}]{0,13}(\\PC|[шé٣€\u{301}ǅ]|[0-9][.,][0-9])){0,10}[a-zA-Z0-9.,]{0,9}",
+        ) {
+            prop_assert_eq!(words(&text).collect::<Vec<_>>(), reference(&text));
+        }
+
+        /// The eight-byte mask marks the ASCII letters and digits, byte by byte.
+        #[test]
+        fn ascii_alnum_mask_as_bytes(bytes in proptest::array::uniform8(any::<u8>())) {
+            let mask = super::ascii_alnum_mask(u64::from_le_bytes(bytes)).to_le_bytes();
+            for (b, m) in bytes.iter().zip(mask) {
+                prop_assert_eq!(m == 0x80, b.is_ascii_alphanumeric(), "{:#x}", b);
+                prop_assert!(m == 0 || m == 0x80);
+            }
         }
     }
 }
