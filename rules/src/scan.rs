@@ -822,6 +822,22 @@ fn push_literal_hit(
     });
 }
 
+/// The window a rule's pattern is searched in around a term hit: the rule's `window` bytes on
+/// each side, widened (by at most 32 bytes) so that it does not cut a word.
+fn near_window(text: &str, rule: &CompiledRule, hit: &Range<usize>) -> (usize, usize) {
+    let mut ws = floor(text, hit.start.saturating_sub(rule.window[0]));
+    let limit = ws.saturating_sub(32);
+    while ws > limit && word_before(text, ws) {
+        ws = floor(text, ws - 1);
+    }
+    let mut we = ceil(text, hit.end + rule.window[1]);
+    let limit = we + 32;
+    while we < limit && word_at(text, we) {
+        we = ceil(text, we + 1);
+    }
+    (ws, we)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn near_hit(
     ri: usize,
@@ -835,16 +851,7 @@ fn near_hit(
     mut memo: Option<&mut NearMemo>,
 ) {
     let text = norm.text.as_str();
-    let mut ws = floor(text, hit.start.saturating_sub(rule.window[0]));
-    let limit = ws.saturating_sub(32);
-    while ws > limit && word_before(text, ws) {
-        ws = floor(text, ws - 1);
-    }
-    let mut we = ceil(text, hit.end + rule.window[1]);
-    let limit = we + 32;
-    while we < limit && word_at(text, we) {
-        we = ceil(text, we + 1);
-    }
+    let (ws, we) = near_window(text, rule, &hit);
     if memo
         .as_ref()
         .is_some_and(|m| m.covers(ri, rule.max_bytes, &hit, ws, we))
@@ -1160,16 +1167,7 @@ mod tests {
         hits: &mut Vec<Hit>,
     ) {
         let text = norm.text.as_str();
-        let mut ws = floor(text, hit.start.saturating_sub(rule.window[0]));
-        let limit = ws.saturating_sub(32);
-        while ws > limit && word_before(text, ws) {
-            ws = floor(text, ws - 1);
-        }
-        let mut we = ceil(text, hit.end + rule.window[1]);
-        let limit = we + 32;
-        while we < limit && word_at(text, we) {
-            we = ceil(text, we + 1);
-        }
+        let (ws, we) = near_window(text, rule, &hit);
         let hay = &text[..we];
         let re = rule.regex.as_ref().expect("pattern");
         let mut pos = ws;
@@ -1200,47 +1198,58 @@ mod tests {
     /// which only make fewer), each run through `near_hit` and through the reference: the same
     /// hits with the same entities.
     fn check_near(text: &str) -> Result<(), TestCaseError> {
-        let c = compiled();
         let norm = crate::normalize::normalize(text);
         let folded = norm.text.as_str();
+        each_patterned_term_hit(folded, |ri, rule, range| {
+            let key = |h: &Hit| (h.rule, h.span.clone(), h.folded.clone(), h.entity.clone());
+            let (mut seen, mut hits) = (Seen::new(), Vec::new());
+            near_hit(
+                ri,
+                rule,
+                text,
+                &norm,
+                range.clone(),
+                None,
+                &mut seen,
+                &mut hits,
+                None,
+            );
+            let (mut seen_r, mut hits_r) = (Seen::new(), Vec::new());
+            near_hit_reference(
+                ri,
+                rule,
+                text,
+                &norm,
+                range.clone(),
+                &mut seen_r,
+                &mut hits_r,
+            );
+            prop_assert_eq!(
+                hits.iter().map(key).collect::<Vec<_>>(),
+                hits_r.iter().map(key).collect::<Vec<_>>(),
+                "rule {} at {:?} in {:?}",
+                &rule.spec.id,
+                range,
+                folded
+            );
+            Ok(())
+        })
+    }
+
+    /// Calls `f` with every term hit, in the order of the overlapping term pass (without the
+    /// word tests of `scan`, which only make fewer), of a rule that has a pattern.
+    fn each_patterned_term_hit(
+        folded: &str,
+        mut f: impl FnMut(usize, &CompiledRule, Range<usize>) -> Result<(), TestCaseError>,
+    ) -> Result<(), TestCaseError> {
+        let c = compiled();
         let ac = aho_corasick::AhoCorasick::new(&c.term_strings).expect("builds");
         for m in ac.find_overlapping_iter(folded) {
             for tr in &c.terms[m.pattern().as_usize()] {
                 let rule = &c.rules[tr.rule];
-                if rule.regex.is_none() {
-                    continue;
+                if rule.regex.is_some() {
+                    f(tr.rule, rule, m.range())?;
                 }
-                let key = |h: &Hit| (h.rule, h.span.clone(), h.folded.clone(), h.entity.clone());
-                let (mut seen, mut hits) = (Seen::new(), Vec::new());
-                near_hit(
-                    tr.rule,
-                    rule,
-                    text,
-                    &norm,
-                    m.range(),
-                    None,
-                    &mut seen,
-                    &mut hits,
-                    None,
-                );
-                let (mut seen_r, mut hits_r) = (Seen::new(), Vec::new());
-                near_hit_reference(
-                    tr.rule,
-                    rule,
-                    text,
-                    &norm,
-                    m.range(),
-                    &mut seen_r,
-                    &mut hits_r,
-                );
-                prop_assert_eq!(
-                    hits.iter().map(key).collect::<Vec<_>>(),
-                    hits_r.iter().map(key).collect::<Vec<_>>(),
-                    "rule {} at {:?} in {:?}",
-                    &rule.spec.id,
-                    m.range(),
-                    folded
-                );
             }
         }
         Ok(())
@@ -1250,42 +1259,35 @@ mod tests {
     /// through `near_hit` with one `Seen` for all, with and without the memo of matches already
     /// pushed: the same hits.
     fn check_memo(text: &str) -> Result<(), TestCaseError> {
-        let c = compiled();
         let norm = crate::normalize::normalize(text);
         let folded = norm.text.as_str();
-        let ac = aho_corasick::AhoCorasick::new(&c.term_strings).expect("builds");
         let (mut seen, mut hits, mut memo) = (Seen::new(), Vec::new(), NearMemo::new());
         let (mut seen_r, mut hits_r) = (Seen::new(), Vec::new());
-        for m in ac.find_overlapping_iter(folded) {
-            for tr in &c.terms[m.pattern().as_usize()] {
-                let rule = &c.rules[tr.rule];
-                if rule.regex.is_none() {
-                    continue;
-                }
-                near_hit(
-                    tr.rule,
-                    rule,
-                    text,
-                    &norm,
-                    m.range(),
-                    None,
-                    &mut seen,
-                    &mut hits,
-                    Some(&mut memo),
-                );
-                near_hit(
-                    tr.rule,
-                    rule,
-                    text,
-                    &norm,
-                    m.range(),
-                    None,
-                    &mut seen_r,
-                    &mut hits_r,
-                    None,
-                );
-            }
-        }
+        each_patterned_term_hit(folded, |ri, rule, range| {
+            near_hit(
+                ri,
+                rule,
+                text,
+                &norm,
+                range.clone(),
+                None,
+                &mut seen,
+                &mut hits,
+                Some(&mut memo),
+            );
+            near_hit(
+                ri,
+                rule,
+                text,
+                &norm,
+                range,
+                None,
+                &mut seen_r,
+                &mut hits_r,
+                None,
+            );
+            Ok(())
+        })?;
         let key = |h: &Hit| (h.rule, h.span.clone(), h.folded.clone(), h.entity.clone());
         prop_assert_eq!(
             hits.iter().map(key).collect::<Vec<_>>(),
