@@ -1604,6 +1604,8 @@ mod tests {
                 r"(?:€|lek)\s?(?P<n>\d(?:\d| \d)*)\b",
                 r"-?(?P<n>[a-z]+(?:@[a-z]+)?)\d",
                 r"[^\w@](?P<h>@[a-z]{2,}|@_)\b",
+                // The example of docs/RULES.md, "What a rule costs".
+                r"\b(?P<amount>\d[\d.,]*\d|\d)\s?(?:€|eur)",
             ]
             .into_iter()
             .map(|p| (p.to_owned(), SpanCaps::new(p).expect("the shape")))
@@ -1638,6 +1640,8 @@ mod tests {
             r"(?P<a>\d+)eur(?P<b>\d)",
             r"(?i:threema)\s?(?P<id>[A-Z0-9*]{8})\b",
             r"eur",
+            // The counter-example of docs/RULES.md.
+            r"(?P<n>\d+)\s?\d*x",
         ] {
             assert!(SpanCaps::new(p).is_none(), "{p}");
         }
