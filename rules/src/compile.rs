@@ -571,34 +571,38 @@ impl TermTable {
         let start = dfa
             .start_state(Anchored::No)
             .expect("an unanchored start state");
-        // Every state reachable from the start, numbered in the order met.
+        // Every state reachable from the start, numbered in the order met; meanwhile the bytes
+        // are split into classes, two bytes sharing one while every state so far sends them to
+        // the same state. Rows are looked at one at a time and not kept: a pack of 20,000 terms
+        // has ~100,000 states, and full 256-entry rows of them all would take ~100 MB at load.
         let mut index: HashMap<StateID, u32> = HashMap::from([(start, 0)]);
         let mut states = vec![start];
-        // next[state][byte], as state indices.
-        let mut next: Vec<[u32; 256]> = Vec::new();
+        let mut class_of_byte = [0u16; 256];
+        let mut split: HashMap<(u16, u32), u16> = HashMap::new();
         let mut k = 0;
         while k < states.len() {
             let sid = states[k];
-            let mut row = [0u32; 256];
-            for (b, slot) in row.iter_mut().enumerate() {
+            split.clear();
+            for (b, class) in class_of_byte.iter_mut().enumerate() {
                 let to = dfa.next_state(Anchored::No, sid, b as u8);
                 let n = states.len() as u32;
-                *slot = *index.entry(to).or_insert_with(|| {
+                let to = *index.entry(to).or_insert_with(|| {
                     states.push(to);
                     n
                 });
+                let fresh = split.len() as u16;
+                *class = *split.entry((*class, to)).or_insert(fresh);
             }
-            next.push(row);
             k += 1;
         }
-        // Bytes with the same column in every state share a class.
-        let mut class_of: HashMap<Vec<u32>, u8> = HashMap::new();
+        // Classes renumbered in the order of their first byte, each with that byte as its
+        // representative.
         let mut classes = [0u8; 256];
+        let mut renumber: HashMap<u16, u8> = HashMap::new();
         let mut representatives = Vec::new();
         for (b, class) in classes.iter_mut().enumerate() {
-            let column: Vec<u32> = next.iter().map(|row| row[b]).collect();
-            let n = class_of.len() as u8;
-            *class = *class_of.entry(column).or_insert_with(|| {
+            let n = renumber.len() as u8;
+            *class = *renumber.entry(class_of_byte[b]).or_insert_with(|| {
                 representatives.push(b);
                 n
             });
@@ -618,9 +622,9 @@ impl TermTable {
         }
         let mut trans =
             Vec::with_capacity((states.len() * representatives.len()).next_power_of_two());
-        for row in &next {
+        for &sid in &states {
             for &b in &representatives {
-                let to = row[b];
+                let to = index[&dfa.next_state(Anchored::No, sid, b as u8)];
                 let (from, end) = match_ranges[to as usize];
                 let flag = if end > from { Self::MATCH } else { 0 };
                 trans.push((to * stride) | flag);
