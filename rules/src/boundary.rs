@@ -184,25 +184,26 @@ mod tests {
         }
     }
 
+    /// What `ascii_boundaries_exact` answers, by its definition: every character ASCII or a
+    /// non-word character.
+    fn definition(hay: &str) -> bool {
+        hay.chars()
+            .all(|c| c.is_ascii() || matches!(regex_syntax::try_is_word_character(c), Ok(false)))
+    }
+
     proptest::proptest! {
         /// The byte-skipping `ascii_boundaries_exact` is its definition: every character ASCII
         /// or a non-word character.
         #[test]
         fn exactness_is_its_definition(hay in "[a-c0-9 .€–✅éшḃ_\u{301}\u{200d}🔫𝐀]{0,40}") {
-            let definition = hay
-                .chars()
-                .all(|c| c.is_ascii() || matches!(regex_syntax::try_is_word_character(c), Ok(false)));
-            proptest::prop_assert_eq!(ascii_boundaries_exact(&hay), definition);
+            proptest::prop_assert_eq!(ascii_boundaries_exact(&hay), definition(&hay));
         }
 
         /// The same on any text: ASCII runs of every length (the eight-byte steps and their
         /// tails) around characters of one to four bytes.
         #[test]
         fn exactness_is_its_definition_on_any_text(hay in "([a-z .]{0,11}(\\PC|[€–…·✅🔫\u{200d}\u{a0}«×؟־]{1,3})){0,12}[a-z]{0,9}") {
-            let definition = hay
-                .chars()
-                .all(|c| c.is_ascii() || matches!(regex_syntax::try_is_word_character(c), Ok(false)));
-            proptest::prop_assert_eq!(ascii_boundaries_exact(&hay), definition);
+            proptest::prop_assert_eq!(ascii_boundaries_exact(&hay), definition(&hay));
         }
     }
 

@@ -379,14 +379,7 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
     let score = (score * 1000.0).round() / 1000.0;
     let relevant = has_object && score >= RELEVANT_AT;
     let flags: Vec<String> = {
-        let flags = flags.as_mut_slice();
-        flags.sort_unstable();
-        let mut f: Vec<String> = Vec::with_capacity(flags.len());
-        for (i, x) in flags.iter().enumerate() {
-            if i == 0 || flags[i - 1] != *x {
-                f.push((*x).to_owned());
-            }
-        }
+        let mut f = sorted_unique(flags.as_mut_slice());
         f.sort_by_key(|x| FLAG_ORDER.iter().position(|o| o == x).unwrap_or(usize::MAX));
         f
     };
@@ -434,21 +427,23 @@ pub(crate) fn judge(c: &Compiled, rules: &[usize]) -> Verdict {
     Verdict {
         relevant,
         score,
-        categories: {
-            let categories = categories.as_mut_slice();
-            categories.sort_unstable();
-            let mut out: Vec<String> = Vec::with_capacity(categories.len());
-            for (i, x) in categories.iter().enumerate() {
-                if i == 0 || categories[i - 1] != *x {
-                    out.push((*x).to_owned());
-                }
-            }
-            out
-        },
+        categories: sorted_unique(categories.as_mut_slice()),
         eu_category,
         eu_reason,
         flags,
     }
+}
+
+/// The distinct strings of `list`, sorted, copied out once each.
+fn sorted_unique(list: &mut [&str]) -> Vec<String> {
+    list.sort_unstable();
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for (i, x) in list.iter().enumerate() {
+        if i == 0 || list[i - 1] != *x {
+            out.push((*x).to_owned());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
