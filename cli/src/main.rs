@@ -59,7 +59,10 @@ fn main() -> ExitCode {
         // wanted, so stop quietly, as a shell pipeline expects.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", chain_message(&error));
+            if is_damaged_database(&error) {
+                eprintln!("{DAMAGED_STATE_HINT}");
+            }
             ExitCode::from(exit_code_for(&error))
         }
     }
@@ -88,6 +91,43 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => commands::export::run(&ctx, &args).await,
         Command::Evidence(cmd) => commands::evidence::run(cmd).await,
     }
+}
+
+/// An error and its causes on one line, each cause once: a library error often repeats its
+/// source in its own message (`state database …: database disk image is malformed`), and the
+/// source then comes again, so a cause already said is left out.
+fn chain_message(error: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in error.chain() {
+        let said = cause.to_string();
+        if out.contains(&said) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&said);
+    }
+    out
+}
+
+/// What to do when SQLite finds the workspace's state database damaged (a disk fault, a copy
+/// taken mid-write): the captures are not in it, so nothing of the evidence is lost.
+const DAMAGED_STATE_HINT: &str = "hint: the workspace's state.db is damaged. The captures \
+(archive/) are not in it and are intact. To go on: move state.db aside and keep it, since it holds \
+the cases and their audit log (the sqlite3 shell's `.recover` can often read them back), then run \
+`salwatch index rebuild` to rebuild the listings from the archive; the next crawl visits every \
+page again.";
+
+/// True when SQLite reported a damaged database file somewhere in the chain.
+fn is_damaged_database(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        )
+    })
 }
 
 /// True when writing our output failed because its reader went away.

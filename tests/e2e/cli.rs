@@ -286,6 +286,30 @@ fn init_writes_a_documented_config_and_refuses_to_overwrite_it() {
 }
 
 #[test]
+fn a_damaged_state_database_is_named_once_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let ws_str = ws.to_str().unwrap();
+    ok(&["init", ws_str]);
+    // Not a SQLite file at all (a disk fault, a bad copy).
+    std::fs::write(ws.join("state.db"), vec![0x5a; 8192]).unwrap();
+    let out = run(&["-w", ws_str, "crawl", "status"]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("file is not a database").count(),
+        1,
+        "each cause said once: {stderr}"
+    );
+    assert!(
+        stderr.contains("state.db is damaged")
+            && stderr.contains("salwatch index rebuild")
+            && stderr.contains("cases and their audit log"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn commands_outside_a_workspace_exit_2_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(&["-w", dir.path().to_str().unwrap(), "search", "glock"]);
