@@ -317,17 +317,26 @@ pub struct ShowArgs {
 #[derive(Debug, Subcommand)]
 pub enum IndexCommand {
     /// Recreate the index and listing history from the WARC archive alone.
+    ///
+    /// Refuses (and leaves the index as it is) when WARC files that captures.cdxj lists are not
+    /// in archive/: a rebuild from part of the archive would drop their listings (a moved
+    /// file, an archive disk not mounted). `--allow-missing-files` rebuilds from what is there.
     Rebuild {
         /// Extra rule pack files or directories, loaded after the built-in salw-core.
         #[arg(long = "pack", value_name = "PATH")]
         packs: Vec<PathBuf>,
+        /// Rebuild even though WARC files listed in captures.cdxj are missing (their listings
+        /// are dropped from the index).
+        #[arg(long)]
+        allow_missing_files: bool,
     },
 }
 
 /// `salwatch archive …`.
 #[derive(Debug, Subcommand)]
 pub enum ArchiveCommand {
-    /// Re-hash every record of every WARC file and name any mismatch (exit 1 if any).
+    /// Re-hash every record of every WARC file, check that every capture captures.cdxj lists is
+    /// there, and name any mismatch, damaged record or missing capture (exit 1 if any).
     Verify {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -296,6 +296,32 @@ fn samples_are_crawled_archived_indexed_and_searchable() {
         ids(&search(&ws, &["", "--relevant"])),
     );
     assert_eq!(before, after, "a damaged record hid other captures");
+
+    // 13. A WARC file gone from archive/ (moved, a disk not mounted): `archive verify` names it,
+    //     and `index rebuild` refuses rather than rebuild an index without its listings.
+    let moved = dir.path().join("moved.warc.gz");
+    std::fs::rename(&file, &moved).unwrap();
+    let verify = run(&["-w", w, "archive", "verify"]);
+    let said = String::from_utf8_lossy(&verify.stderr);
+    assert_eq!(verify.status.code(), Some(1), "{said}");
+    let name = file.file_name().unwrap().to_str().unwrap();
+    assert!(
+        said.contains(&format!("{name}: missing from the archive")),
+        "{said}"
+    );
+    let rebuild = run(&["-w", w, "index", "rebuild"]);
+    let said = String::from_utf8_lossy(&rebuild.stderr);
+    assert_eq!(rebuild.status.code(), Some(3), "{said}");
+    assert!(
+        said.contains("The index was left as it is") && said.contains(name),
+        "{said}"
+    );
+    let kept = (
+        ids(&search(&ws, &["glock"])),
+        ids(&search(&ws, &["", "--relevant"])),
+    );
+    assert_eq!(kept, before, "a refused rebuild changed the index");
+    std::fs::rename(&moved, &file).unwrap();
     drop(served);
 }
 

@@ -37,10 +37,10 @@ pub fn run(ctx: &Context, cmd: ArchiveCommand) -> Result<ExitCode> {
         &mut std::io::stdout().lock(),
     )?;
     for error in &report.errors {
-        eprintln!("unreadable: {error}");
+        eprintln!("unreadable or missing: {error}");
     }
     eprintln!(
-        "{} files, {} records, {} digests checked: {} mismatches, {} unreadable",
+        "{} files, {} records, {} digests checked: {} mismatches, {} unreadable or missing",
         report.files,
         report.records,
         report.digests_checked,

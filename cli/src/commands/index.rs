@@ -12,9 +12,34 @@ use crate::args::IndexCommand;
 
 /// Recreates the index and the listing history from the archive alone.
 pub async fn run(ctx: &Context, cmd: IndexCommand) -> Result<ExitCode> {
-    let IndexCommand::Rebuild { packs } = cmd;
+    let IndexCommand::Rebuild {
+        packs,
+        allow_missing_files,
+    } = cmd;
     let ws = ctx.existing_workspace()?;
     let config = load_config(&ws)?;
+    let dir = ws.archive_dir();
+    let cdxj_path = dir.join(archive::CDXJ_NAME);
+    let missing = archive::cdxj::Listed::read(&cdxj_path)
+        .with_context(|| format!("cannot read {}", cdxj_path.display()))?
+        .missing_files(&dir);
+    if !missing.is_empty() && !allow_missing_files {
+        let captures: usize = missing.iter().map(|(_, n)| n).sum();
+        let names: Vec<&str> = missing.iter().map(|(f, _)| f.as_str()).collect();
+        let files = match missing.len() {
+            1 => "1 WARC file that".to_owned(),
+            n => format!("{n} WARC files that"),
+        };
+        let are = if missing.len() == 1 { "is" } else { "are" };
+        anyhow::bail!(
+            "{files} {} lists ({captures} captures) {are} not in {}: {}. The index was left as it \
+             is. Is this the right archive directory, and is its disk mounted? Put the files back \
+             and run again, or rebuild from what is there with --allow-missing-files",
+            archive::CDXJ_NAME,
+            dir.display(),
+            names.join(", ")
+        );
+    }
     let engine = rule_engine(Some(&config), &packs)?;
     let bar = ProgressBar::with_draw_target(
         None,

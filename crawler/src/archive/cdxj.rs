@@ -74,6 +74,47 @@ pub fn parse_line(line: &str) -> Option<(String, String, CdxjEntry)> {
     Some((key, ts, entry))
 }
 
+/// What the archive's CDXJ index says it holds: the capture offsets of each WARC file it names,
+/// and the numbers (from 1) of lines that are not CDXJ lines.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// File name → offsets of the captures listed in it.
+    pub by_file: std::collections::BTreeMap<String, Vec<u64>>,
+    /// Lines that do not parse (a damaged index).
+    pub bad_lines: Vec<usize>,
+}
+
+impl Listed {
+    /// Reads the CDXJ index at `path`; an absent index lists nothing.
+    pub fn read(path: &std::path::Path) -> std::io::Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(e),
+        };
+        let mut out = Self::default();
+        for (n, l) in text.lines().enumerate() {
+            if l.trim().is_empty() {
+                continue;
+            }
+            match parse_line(l).and_then(|(_, _, e)| Some((e.offset.parse().ok()?, e.filename))) {
+                Some((offset, file)) => out.by_file.entry(file).or_default().push(offset),
+                None => out.bad_lines.push(n + 1),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The files the index names that are not in `dir`, with how many captures each holds.
+    pub fn missing_files(&self, dir: &std::path::Path) -> Vec<(String, usize)> {
+        self.by_file
+            .iter()
+            .filter(|(f, _)| !dir.join(f).is_file())
+            .map(|(f, o)| (f.clone(), o.len()))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

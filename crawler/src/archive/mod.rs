@@ -349,9 +349,16 @@ impl VerifyReport {
 }
 
 /// Re-hashes every record of every WARC file: block digests, and payload digests of HTTP records.
+///
+/// The CDXJ index is checked against what was read: a capture it lists in a file that is gone,
+/// or at an offset where no record starts, is missing evidence, and a line that does not parse
+/// is a damaged index; each is reported as an error.
 pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
     let mut report = VerifyReport::default();
-    for path in warc_files(&workspace.archive_dir())? {
+    let dir = workspace.archive_dir();
+    // (file, offset) of every member met, readable or reported as damaged.
+    let mut read: std::collections::HashSet<(String, u64)> = std::collections::HashSet::new();
+    for path in warc_files(&dir)? {
         report.files += 1;
         let name = path
             .file_name()
@@ -362,11 +369,18 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
                 Ok(l) => l,
                 // A damaged record is reported, and checking goes on after it.
                 Err(e) => {
+                    if let ArchiveError::Corrupt { offset, .. }
+                    | ArchiveError::Truncated { offset, .. } = &e
+                    {
+                        // Reported here; not again as a capture the CDXJ index lists.
+                        read.insert((name.clone(), *offset));
+                    }
                     report.errors.push(e.to_string());
                     continue;
                 }
             };
             report.records += 1;
+            read.insert((name.clone(), loc.offset));
             let rec = &loc.record;
             let mut check = |digest: &str, expected: Option<&str>, data: &[u8]| {
                 if let Some(expected) = expected {
@@ -404,6 +418,39 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
                 check("payload", Some(payload_digest), payload);
             }
         }
+    }
+    let cdxj_path = dir.join(CDXJ_NAME);
+    let listed = cdxj::Listed::read(&cdxj_path).map_err(|source| ArchiveError::Io {
+        path: cdxj_path.clone(),
+        source,
+    })?;
+    for (file, captures) in listed.missing_files(&dir) {
+        report.errors.push(format!(
+            "{file}: missing from the archive, and {CDXJ_NAME} lists {captures} captures in it"
+        ));
+    }
+    for (file, offsets) in &listed.by_file {
+        if !dir.join(file).is_file() {
+            continue;
+        }
+        let absent: Vec<u64> = offsets
+            .iter()
+            .copied()
+            .filter(|&o| !read.contains(&(file.clone(), o)))
+            .collect();
+        if let Some(first) = absent.first() {
+            report.errors.push(format!(
+                "{file}: {CDXJ_NAME} lists {} captures where no readable record starts (first at offset {first})",
+                absent.len()
+            ));
+        }
+    }
+    if !listed.bad_lines.is_empty() {
+        report.errors.push(format!(
+            "{CDXJ_NAME}: {} lines are not CDXJ lines (first: line {})",
+            listed.bad_lines.len(),
+            listed.bad_lines[0]
+        ));
     }
     Ok(report)
 }

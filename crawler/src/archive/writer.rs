@@ -851,4 +851,42 @@ mod tests {
         let _w = ArchiveWriter::open(&ws.archive_dir(), 1 << 30, "", "j2").expect("reopen");
         assert_eq!(std::fs::metadata(&file).expect("meta").len(), len);
     }
+    #[test]
+    fn verify_checks_the_cdxj_index_against_the_records() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = Workspace::new(dir.path());
+        let (file, _) = six_captures(&ws);
+        assert!(verify(&ws).expect("verify").is_ok());
+        let cdxj = ws.archive_dir().join(crate::archive::CDXJ_NAME);
+        let text = std::fs::read_to_string(&cdxj).expect("cdxj");
+        // A line cut short and an offset moved by one: a damaged index, and a capture it lists
+        // where no record starts.
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines.insert(2, "com,example)/ 2026 {\"url\":".to_owned());
+        let (_, _, mut e) = crate::archive::cdxj::parse_line(&lines[4]).expect("line");
+        e.offset = (e.offset.parse::<u64>().expect("offset") + 1).to_string();
+        lines[4] = crate::archive::cdxj::line(&Utc::now(), &e)
+            .trim_end()
+            .to_owned();
+        std::fs::write(&cdxj, lines.join("\n") + "\n").expect("write");
+        let errors = verify(&ws).expect("verify").errors;
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].contains("lists 1 captures where no readable record starts")
+                && errors[1].contains("1 lines are not CDXJ lines (first: line 3)"),
+            "{errors:?}"
+        );
+        // The WARC file gone (moved, a disk not mounted): every capture it held is missing.
+        std::fs::write(&cdxj, text).expect("write");
+        std::fs::remove_file(&file).expect("remove");
+        let report = verify(&ws).expect("verify");
+        assert_eq!(report.files, 0);
+        assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+        assert!(
+            report.errors[0]
+                .contains("missing from the archive, and captures.cdxj lists 6 captures"),
+            "{:?}",
+            report.errors
+        );
+    }
 }
