@@ -358,6 +358,8 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
     let dir = workspace.archive_dir();
     // (file, offset) of every member met, readable or reported as damaged.
     let mut read: std::collections::HashSet<(String, u64)> = std::collections::HashSet::new();
+    // Response and revisit records read: the captures the CDXJ index should list.
+    let mut captures = 0u64;
     for path in warc_files(&dir)? {
         report.files += 1;
         let name = path
@@ -381,6 +383,9 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
             };
             report.records += 1;
             read.insert((name.clone(), loc.offset));
+            if matches!(loc.record.warc_type(), "response" | "revisit") {
+                captures += 1;
+            }
             let rec = &loc.record;
             let mut check = |digest: &str, expected: Option<&str>, data: &[u8]| {
                 if let Some(expected) = expected {
@@ -420,6 +425,11 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
         }
     }
     let cdxj_path = dir.join(CDXJ_NAME);
+    if captures > 0 && !cdxj_path.is_file() {
+        report.errors.push(format!(
+            "{CDXJ_NAME}: missing, and the WARC files hold {captures} captures it should list"
+        ));
+    }
     let listed = cdxj::Listed::read(&cdxj_path).map_err(|source| ArchiveError::Io {
         path: cdxj_path.clone(),
         source,

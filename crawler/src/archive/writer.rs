@@ -876,6 +876,13 @@ mod tests {
                 && errors[1].contains("1 lines are not CDXJ lines (first: line 3)"),
             "{errors:?}"
         );
+        // The index itself gone.
+        std::fs::remove_file(&cdxj).expect("remove");
+        let errors = verify(&ws).expect("verify").errors;
+        assert!(
+            matches!(&errors[..], [e] if e.contains("captures.cdxj: missing, and the WARC files hold 6 captures")),
+            "{errors:?}"
+        );
         // The WARC file gone (moved, a disk not mounted): every capture it held is missing.
         std::fs::write(&cdxj, text).expect("write");
         std::fs::remove_file(&file).expect("remove");

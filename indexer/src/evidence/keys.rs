@@ -32,15 +32,22 @@ pub struct SigningKeyFile {
 pub fn load_or_create_key(keys_dir: &Path) -> Result<SigningKeyFile, EvidenceError> {
     let path = keys_dir.join(KEY_FILE);
     if path.is_file() {
-        let text = std::fs::read_to_string(&path).map_err(io_err("cannot read key", &path))?;
-        let bytes = hex::decode(text.trim()).map_err(|e| EvidenceError::Key {
+        let raw = std::fs::read(&path).map_err(io_err("cannot read key", &path))?;
+        // A damaged key is never replaced by a new one: packages already shared carry this
+        // key's fingerprint, and a new key would not match it.
+        let damaged = |what: String| EvidenceError::Key {
             path: path.clone(),
-            message: format!("not hex: {e}"),
-        })?;
-        let secret: [u8; 32] = bytes.try_into().map_err(|_| EvidenceError::Key {
-            path: path.clone(),
-            message: "expected 32 bytes".into(),
-        })?;
+            message: format!(
+                "damaged ({what}); it should hold the 64 hex digits of an Ed25519 key. Restore it \
+                 from your backup: a new key would not match the fingerprint of the packages \
+                 already signed with it"
+            ),
+        };
+        let text = std::str::from_utf8(&raw).map_err(|_| damaged("not text".into()))?;
+        let bytes = hex::decode(text.trim()).map_err(|e| damaged(format!("not hex: {e}")))?;
+        let secret: [u8; 32] = bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| damaged(format!("{} bytes, not 32", b.len())))?;
         return Ok(SigningKeyFile {
             key: SigningKey::from_bytes(&secret),
             path,
@@ -142,5 +149,25 @@ mod tests {
         assert_eq!(parse_public(&hex::encode(public.as_bytes())), Some(public));
         assert!(fingerprint(&public).starts_with("SHA256:"));
         assert_eq!(parse_public("nonsense"), None);
+    }
+
+    #[test]
+    fn a_damaged_key_is_refused_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        let path = load_or_create_key(&keys).unwrap().path;
+        for damage in [&[0xff, 0xfe, 0x00][..], b"zz\n", b"abcd\n"] {
+            std::fs::write(&path, damage).unwrap();
+            let err = load_or_create_key(&keys).unwrap_err().to_string();
+            assert!(
+                err.contains("damaged") && err.contains("Restore it from your backup"),
+                "{err}"
+            );
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                damage,
+                "the key file was rewritten"
+            );
+        }
     }
 }
