@@ -321,6 +321,10 @@ fn samples_are_crawled_archived_indexed_and_searchable() {
         ids(&search(&ws, &["", "--relevant"])),
     );
     assert_eq!(kept, before, "a refused rebuild changed the index");
+    // Asked to, it rebuilds from what is there: nothing, in this one-file archive.
+    let forced = ok(&["-w", w, "index", "rebuild", "--allow-missing-files"]);
+    assert!(forced.contains("0 pages read"), "{forced}");
+    assert!(search(&ws, &["glock"]).is_empty());
     std::fs::rename(&moved, &file).unwrap();
     drop(served);
 }

@@ -81,6 +81,18 @@ pub enum ArchiveError {
     },
 }
 
+impl ArchiveError {
+    /// The offset of the damaged or half-written record this error reports, if it reports one:
+    /// the readers that go on past damage ([`MemberReader`]) tell it from a failure to read at
+    /// all.
+    pub fn damaged_at(&self) -> Option<u64> {
+        match self {
+            Self::Corrupt { offset, .. } | Self::Truncated { offset, .. } => Some(*offset),
+            _ => None,
+        }
+    }
+}
+
 /// The tail of a [`ArchiveError::Corrupt`] message: where reading went on.
 fn resumes_note(resumes_at: &Option<u64>) -> String {
     match resumes_at {
@@ -356,8 +368,9 @@ impl VerifyReport {
 pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
     let mut report = VerifyReport::default();
     let dir = workspace.archive_dir();
-    // (file, offset) of every member met, readable or reported as damaged.
-    let mut read: std::collections::HashSet<(String, u64)> = std::collections::HashSet::new();
+    // File → offsets of every member met, readable or reported as damaged.
+    let mut read: std::collections::HashMap<String, std::collections::HashSet<u64>> =
+        std::collections::HashMap::new();
     // Response and revisit records read: the captures the CDXJ index should list.
     let mut captures = 0u64;
     for path in warc_files(&dir)? {
@@ -366,23 +379,22 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let met = read.entry(name.clone()).or_default();
         for item in MemberReader::open(&path)? {
             let loc = match item {
                 Ok(l) => l,
                 // A damaged record is reported, and checking goes on after it.
                 Err(e) => {
-                    if let ArchiveError::Corrupt { offset, .. }
-                    | ArchiveError::Truncated { offset, .. } = &e
-                    {
+                    if let Some(offset) = e.damaged_at() {
                         // Reported here; not again as a capture the CDXJ index lists.
-                        read.insert((name.clone(), *offset));
+                        met.insert(offset);
                     }
                     report.errors.push(e.to_string());
                     continue;
                 }
             };
             report.records += 1;
-            read.insert((name.clone(), loc.offset));
+            met.insert(loc.offset);
             if matches!(loc.record.warc_type(), "response" | "revisit") {
                 captures += 1;
             }
@@ -434,19 +446,18 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
         path: cdxj_path.clone(),
         source,
     })?;
-    for (file, captures) in listed.missing_files(&dir) {
-        report.errors.push(format!(
-            "{file}: missing from the archive, and {CDXJ_NAME} lists {captures} captures in it"
-        ));
-    }
     for (file, offsets) in &listed.by_file {
-        if !dir.join(file).is_file() {
+        let Some(met) = read.get(file) else {
+            report.errors.push(format!(
+                "{file}: missing from the archive, and {CDXJ_NAME} lists {} captures in it",
+                offsets.len()
+            ));
             continue;
-        }
+        };
         let absent: Vec<u64> = offsets
             .iter()
             .copied()
-            .filter(|&o| !read.contains(&(file.clone(), o)))
+            .filter(|o| !met.contains(o))
             .collect();
         if let Some(first) = absent.first() {
             report.errors.push(format!(

@@ -34,7 +34,7 @@ pub fn photos_of_files(files: &[PathBuf]) -> Result<Vec<ArchivedPhoto>, ArchiveE
         for loc in MemberReader::open(path)? {
             let loc = match loc {
                 Ok(loc) => loc,
-                Err(e @ (ArchiveError::Corrupt { .. } | ArchiveError::Truncated { .. })) => {
+                Err(e) if e.damaged_at().is_some() => {
                     tracing::warn!(error = %e, "skipping an unreadable archive record");
                     continue;
                 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use salwatch_crawler::archive::cdxj::{self, CdxjEntry};
 use salwatch_crawler::archive::record::{self, WarcRecord};
-use salwatch_crawler::archive::{ArchiveError, Located, MemberReader};
+use salwatch_crawler::archive::{Located, MemberReader};
 use serde::{Deserialize, Serialize};
 
 use super::{EvidenceError, io_err};
@@ -118,7 +118,7 @@ pub fn copy_captures(
         for item in MemberReader::open(&path)? {
             match item {
                 Ok(m) => members.push(m),
-                Err(e @ (ArchiveError::Corrupt { .. } | ArchiveError::Truncated { .. })) => {
+                Err(e) if e.damaged_at().is_some() => {
                     tracing::warn!(error = %e, "the archive file holds a damaged record");
                     damage.push(e.to_string());
                 }
