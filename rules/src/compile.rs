@@ -339,9 +339,8 @@ impl Compiled {
                         ascii: meta_regex(&ascii_boundaries(p))?,
                     })
                 });
-            let consumed = spec
-                .pattern
-                .as_deref()
+            let consumed = hir
+                .as_ref()
                 .filter(|_| nonempty && spec.terms.is_empty())
                 .and_then(consumed);
             let max_bytes = hir
@@ -418,11 +417,11 @@ impl Compiled {
                 .group
                 .as_deref()
                 .and_then(|g| regex.as_ref()?.capture_names().position(|n| n == Some(g)));
-            let span_caps = spec
-                .pattern
-                .as_deref()
-                .filter(|_| needs_groups)
-                .and_then(SpanCaps::new);
+            // Only whole-text rules read groups off the span (`near_hit` runs the capture search).
+            let span_caps = hir
+                .as_ref()
+                .filter(|_| needs_groups && spec.terms.is_empty())
+                .and_then(SpanCaps::of);
             let exclude_lits = exclude_literals(&spec.exclude, &folded_terms);
             let exclude_gated = exclude_lits.is_some();
             for lit in exclude_lits.into_iter().flatten() {
@@ -575,10 +574,11 @@ impl TermTable {
         // are split into classes, two bytes sharing one while every state so far sends them to
         // the same state. Rows are looked at one at a time and not kept: a pack of 20,000 terms
         // has ~100,000 states, and full 256-entry rows of them all would take ~100 MB at load.
-        let mut index: HashMap<StateID, u32> = HashMap::from([(start, 0)]);
+        let mut index: FxHashMap<StateID, u32> = FxHashMap::default();
+        index.insert(start, 0);
         let mut states = vec![start];
         let mut class_of_byte = [0u16; 256];
-        let mut split: HashMap<(u16, u32), u16> = HashMap::new();
+        let mut split: FxHashMap<(u16, u32), u16> = FxHashMap::default();
         let mut k = 0;
         while k < states.len() {
             let sid = states[k];
@@ -598,7 +598,7 @@ impl TermTable {
         // Classes renumbered in the order of their first byte, each with that byte as its
         // representative.
         let mut classes = [0u8; 256];
-        let mut renumber: HashMap<u16, u8> = HashMap::new();
+        let mut renumber: FxHashMap<u16, u8> = FxHashMap::default();
         let mut representatives = Vec::new();
         for (b, class) in classes.iter_mut().enumerate() {
             let n = renumber.len() as u8;

@@ -901,8 +901,9 @@ fn push_caps(
     seen: &mut Seen,
     hits: &mut Vec<Hit>,
 ) {
+    // A group that took no part in the match gives the whole match, as it always did.
     let m = match rule.group {
-        Some(g) => caps.get(g),
+        Some(g) => caps.get(g).or_else(|| caps.whole()),
         None => caps.whole(),
     };
     let Some(m) = m else { return };

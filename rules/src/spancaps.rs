@@ -105,9 +105,8 @@ impl CharSet {
 
 /// The characters `pattern` (as the regex crate parses it by default) can consume, a superset;
 /// None for a pattern with byte classes (`(?-u)`).
-pub(crate) fn consumed(pattern: &str) -> Option<CharSet> {
-    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-    Some(CharSet::new(&sets(&hir)?.all))
+pub(crate) fn consumed(hir: &Hir) -> Option<CharSet> {
+    Some(CharSet::new(&sets(hir)?.all))
 }
 
 /// The characters a sub-pattern may consume (a superset), and for its first and last character
@@ -122,11 +121,16 @@ struct Sets {
 impl SpanCaps {
     /// The reader of `pattern`'s group (as the regex crate parses the pattern by default); None
     /// unless the pattern has exactly one group, of the shape above.
+    #[cfg(test)]
     pub fn new(pattern: &str) -> Option<Self> {
-        let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+        Self::of(&regex_syntax::Parser::new().parse(pattern).ok()?)
+    }
+
+    /// [`SpanCaps::new`] of a pattern already parsed (as the regex crate parses it by default).
+    pub fn of(hir: &Hir) -> Option<Self> {
         let items: &[Hir] = match hir.kind() {
             HirKind::Concat(items) => items,
-            _ => std::slice::from_ref(&hir),
+            _ => std::slice::from_ref(hir),
         };
         // The group: an item of the top-level concatenation (not repeated, not an alternative),
         // and the pattern's only one.

@@ -360,6 +360,39 @@ fn later_pack_overrides_rule_by_id() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A rule's `group` that takes no part in a match gives the whole match (whole-text rules and
+/// rules near a term alike), as it always did.
+#[test]
+fn a_group_outside_the_match_gives_the_whole_match() {
+    let dir = std::env::temp_dir().join(format!("salwatch-rules-grp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("groups.toml");
+    std::fs::write(
+        &p,
+        "[pack]\nid = \"local\"\nversion = \"1\"\n\
+         [[rule]]\nid = \"t.whole\"\nkind = \"email\"\npattern = 'zq(?P<g>\\d+)?zq'\ngroup = \"g\"\n\
+         [[rule]]\nid = \"t.near\"\nkind = \"weapon\"\nterms = [\"qxv\"]\npattern = 'qxv(?P<g>\\d+)?'\ngroup = \"g\"\n",
+    )
+    .unwrap();
+    let e = RuleEngine::with_packs(std::slice::from_ref(&p)).unwrap();
+    let text = "zqzq and qxv";
+    let x = e.extract(&Document {
+        id: "g",
+        text,
+        default_region: None,
+    });
+    let spans = |rule: &str| -> Vec<&str> {
+        x.entities
+            .iter()
+            .filter(|e| e.rule == rule)
+            .map(|e| &text[e.span[0]..e.span[1]])
+            .collect()
+    };
+    assert_eq!(spans("t.whole"), ["zqzq"]);
+    assert_eq!(spans("t.near"), ["qxv"]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// The nearest-calibre search by binary search picks what a look at every calibre picks.
 fn nearest_caliber_by_scanning(
     calibers: &[([usize; 2], String)],
