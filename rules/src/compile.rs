@@ -724,7 +724,7 @@ fn fast_regex(pattern: &str) -> Option<Regex> {
 /// match of a rule's real pattern is also a match of its relaxed one, so a rule whose relaxed
 /// pattern is absent from a text cannot match it. None (no prefilter: every rule runs) if it
 /// does not build.
-fn relaxed_set(rules: &[CompiledRule], which: &[usize]) -> Option<RelaxedSet> {
+pub(crate) fn relaxed_set(rules: &[CompiledRule], which: &[usize]) -> Option<RelaxedSet> {
     let patterns: Vec<String> = which
         .iter()
         .map(|&i| rules[i].spec.pattern.as_deref().map(without_boundaries))

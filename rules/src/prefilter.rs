@@ -338,6 +338,40 @@ mod tests {
         assert_eq!(Matched::all().last_end(0), None);
     }
 
+    /// Every end at which some match of `pattern` in `hay` ends (any start): what the walk's
+    /// first and last ends must be the least and the greatest of.
+    fn match_ends(pattern: &str, hay: &str) -> Vec<usize> {
+        let whole = regex::Regex::new(&format!("^(?:{pattern})$")).expect("pattern");
+        (0..=hay.len())
+            .filter(|&e| (0..=e).any(|s| whole.is_match(&hay[s..e])))
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// For each pattern, the walk reports a match exactly when one exists, and its first
+        /// and last ends are those of the earliest- and the latest-ending match, over
+        /// patterns with optional parts, repetitions, alternations and empty matches (the
+        /// whole-text search starts and stops by them: a wrong end loses a hit).
+        #[test]
+        fn first_and_last_ends_are_those_of_every_match(
+            picks in proptest::collection::vec(0usize..8, 1..4),
+            hay in "[abxy01 .]{0,24}",
+        ) {
+            const PATTERNS: [&str; 8] =
+                [r"x\d", "y+", "a?b", r"(?:ab|ba)+", r"\d{2,3}", "x*", r"a\.?b", r"[ab]{3}"];
+            let patterns: Vec<String> = picks.iter().map(|&i| PATTERNS[i].to_owned()).collect();
+            let set = RelaxedSet::new(&patterns).expect("builds");
+            let m = set.matches(&hay);
+            for (k, p) in patterns.iter().enumerate() {
+                let ends = match_ends(p, &hay);
+                proptest::prop_assert_eq!(m.matched(k), !ends.is_empty(), "{} in {:?}", p, hay);
+                proptest::prop_assert_eq!(m.first_end(k), ends.first().copied(), "{} in {:?}", p, hay);
+                proptest::prop_assert_eq!(m.last_end(k), ends.last().copied(), "{} in {:?}", p, hay);
+            }
+        }
+    }
+
     /// Text that makes the lazy DFA build a state every few bytes (random base58 runs against
     /// counted classes, as a hostile page can) makes it give up after three clears of its cache:
     /// every pattern is then reported (every rule runs, so nothing is missed) instead of the walk

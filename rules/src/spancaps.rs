@@ -126,7 +126,8 @@ impl SpanCaps {
         Self::of(&regex_syntax::Parser::new().parse(pattern).ok()?)
     }
 
-    /// `SpanCaps::new` (tests only) of a pattern already parsed (as the regex crate parses it by default).
+    /// `SpanCaps::new` (which tests use) of a pattern already parsed (as the regex crate parses
+    /// it by default).
     pub fn of(hir: &Hir) -> Option<Self> {
         let items: &[Hir] = match hir.kind() {
             HirKind::Concat(items) => items,
