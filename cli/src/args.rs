@@ -342,6 +342,12 @@ pub enum ArchiveCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Rebuild captures.cdxj (the index of captures that verify, index rebuild and evidence
+    /// export consult) from the WARC records, when verify reports it missing or damaged. The old
+    /// index is kept beside it as captures.cdxj.replaced-<UTC time>; the WARC files are only
+    /// read. Run it while no crawl writes to the workspace (it refuses if the index grows
+    /// meanwhile). Exit 1 if damaged records were skipped (verify names them).
+    Reindex,
 }
 
 /// `salwatch samples …`.

@@ -326,6 +326,37 @@ fn samples_are_crawled_archived_indexed_and_searchable() {
     assert!(forced.contains("0 pages read"), "{forced}");
     assert!(search(&ws, &["glock"]).is_empty());
     std::fs::rename(&moved, &file).unwrap();
+
+    // 14. The CDXJ index lost: `archive verify` says how to get it back, and `archive reindex`
+    //     rebuilds it from the WARC records line for line (the damaged record of step 12 is a
+    //     request: skipped and counted, exit 1, no capture lost).
+    let cdxj = ws.join("archive").join("captures.cdxj");
+    let written = std::fs::read_to_string(&cdxj).unwrap();
+    std::fs::remove_file(&cdxj).unwrap();
+    let verify = run(&["-w", w, "archive", "verify"]);
+    let said = String::from_utf8_lossy(&verify.stderr);
+    assert_eq!(verify.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("captures.cdxj: missing") && said.contains("salwatch archive reindex"),
+        "{said}"
+    );
+    let reindex = run(&["-w", w, "archive", "reindex"]);
+    let said = String::from_utf8_lossy(&reindex.stderr);
+    assert_eq!(reindex.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!(
+            "{} captures from 1 WARC files",
+            written.lines().count()
+        )) && said.contains("1 damaged archive record was skipped"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read_to_string(&cdxj).unwrap(), written);
+    let verify = run(&["-w", w, "archive", "verify"]);
+    let said = String::from_utf8_lossy(&verify.stderr);
+    assert!(
+        !said.contains("captures.cdxj") && said.contains("1 unreadable"),
+        "{said}"
+    );
     drop(served);
 }
 

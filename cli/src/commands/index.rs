@@ -68,13 +68,7 @@ pub async fn run(ctx: &Context, cmd: IndexCommand) -> Result<ExitCode> {
         stats.skipped
     )?;
     if stats.read_errors > 0 {
-        let (n, records) = match stats.read_errors {
-            1 => (1, "record was"),
-            n => (n, "records were"),
-        };
-        eprintln!(
-            "{n} damaged archive {records} skipped (every other record was read); run `salwatch archive verify` to see which"
-        );
+        eprintln!("{}", super::archive::damaged_skipped(stats.read_errors));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@ pub mod meta;
 pub mod photos;
 pub mod reader;
 pub mod record;
+pub mod reindex;
 pub mod repair;
 pub mod writer;
 
@@ -27,6 +28,7 @@ pub use meta::{CaptureKind, CaptureMeta};
 pub use photos::{ArchivedPhoto, read_photos};
 pub use reader::{Located, MemberReader};
 pub use record::WarcRecord;
+pub use reindex::{ReindexReport, rebuild_cdxj};
 pub use writer::{
     ArchiveWriter, CaptureInput, Checkpoint, EncodedCapture, RevisitOf, WarcTarget, encode_capture,
 };
@@ -363,16 +365,20 @@ impl VerifyReport {
 /// Re-hashes every record of every WARC file: block digests, and payload digests of HTTP records.
 ///
 /// The CDXJ index is checked against what was read: a capture it lists in a file that is gone,
-/// or at an offset where no record starts, is missing evidence, and a line that does not parse
-/// is a damaged index; each is reported as an error.
+/// or at an offset where no record starts, is missing evidence; a line that does not parse, and
+/// a capture read that it does not list, are a damaged index ([`rebuild_cdxj`] remakes it);
+/// each is reported as an error.
 pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
     let mut report = VerifyReport::default();
     let dir = workspace.archive_dir();
     // File → offsets of every member met, readable or reported as damaged.
     let mut read: std::collections::HashMap<String, std::collections::HashSet<u64>> =
         std::collections::HashMap::new();
-    // Response and revisit records read: the captures the CDXJ index should list.
+    // Response and revisit records read, by file and offset: the captures the CDXJ index
+    // should list.
     let mut captures = 0u64;
+    let mut capture_offsets: std::collections::BTreeMap<String, Vec<u64>> =
+        std::collections::BTreeMap::new();
     for path in warc_files(&dir)? {
         report.files += 1;
         let name = path
@@ -397,6 +403,10 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
             met.insert(loc.offset);
             if matches!(loc.record.warc_type(), "response" | "revisit") {
                 captures += 1;
+                capture_offsets
+                    .entry(name.clone())
+                    .or_default()
+                    .push(loc.offset);
             }
             let rec = &loc.record;
             let mut check = |digest: &str, expected: Option<&str>, data: &[u8]| {
@@ -439,7 +449,7 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
     let cdxj_path = dir.join(CDXJ_NAME);
     if captures > 0 && !cdxj_path.is_file() {
         report.errors.push(format!(
-            "{CDXJ_NAME}: missing, and the WARC files hold {captures} captures it should list"
+            "{CDXJ_NAME}: missing, and the WARC files hold {captures} captures it should list (`salwatch archive reindex` rebuilds it from them)"
         ));
     }
     let listed = cdxj::Listed::read(&cdxj_path).map_err(|source| ArchiveError::Io {
@@ -466,9 +476,31 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
             ));
         }
     }
+    if cdxj_path.is_file() {
+        // The other way round: a capture the index does not list (a line lost or cut) is one
+        // that evidence export does not find when it looks up a listing's photos.
+        for (file, offsets) in &capture_offsets {
+            let listed_here: std::collections::HashSet<u64> = listed
+                .by_file
+                .get(file)
+                .map(|o| o.iter().copied().collect())
+                .unwrap_or_default();
+            let unlisted: Vec<u64> = offsets
+                .iter()
+                .copied()
+                .filter(|o| !listed_here.contains(o))
+                .collect();
+            if let Some(first) = unlisted.first() {
+                report.errors.push(format!(
+                    "{file}: {} captures are not in {CDXJ_NAME} (first at offset {first}; `salwatch archive reindex` rebuilds it from the WARC files)",
+                    unlisted.len()
+                ));
+            }
+        }
+    }
     if !listed.bad_lines.is_empty() {
         report.errors.push(format!(
-            "{CDXJ_NAME}: {} lines are not CDXJ lines (first: line {})",
+            "{CDXJ_NAME}: {} lines are not CDXJ lines (first: line {}; `salwatch archive reindex` rebuilds it from the WARC files)",
             listed.bad_lines.len(),
             listed.bad_lines[0]
         ));

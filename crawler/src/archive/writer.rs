@@ -870,10 +870,20 @@ mod tests {
             .to_owned();
         std::fs::write(&cdxj, lines.join("\n") + "\n").expect("write");
         let errors = verify(&ws).expect("verify").errors;
-        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(
             errors[0].contains("lists 1 captures where no readable record starts")
-                && errors[1].contains("1 lines are not CDXJ lines (first: line 3)"),
+                && errors[1].contains("1 captures are not in captures.cdxj")
+                && errors[2].contains("1 lines are not CDXJ lines (first: line 3;"),
+            "{errors:?}"
+        );
+        // A line lost (an index cut or edited): the capture it listed is named, with the remedy.
+        let mut lines: Vec<&str> = text.lines().collect();
+        let (_, _, gone) = crate::archive::cdxj::parse_line(lines.remove(3)).expect("line");
+        std::fs::write(&cdxj, lines.join("\n") + "\n").expect("write");
+        let errors = verify(&ws).expect("verify").errors;
+        assert!(
+            matches!(&errors[..], [e] if e.contains(&format!("1 captures are not in captures.cdxj (first at offset {}; `salwatch archive reindex`", gone.offset))),
             "{errors:?}"
         );
         // The index itself gone.
