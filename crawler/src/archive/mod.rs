@@ -128,6 +128,14 @@ pub fn warc_files(dir: &Path) -> Result<Vec<PathBuf>, ArchiveError> {
     Ok(files)
 }
 
+/// The name of a WARC file as the CDXJ index and capture references cite it (its name in the
+/// archive directory).
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// A response record parsed into what a page needs.
 #[derive(Debug, Clone)]
 pub struct ArchivedResponse {
@@ -232,10 +240,7 @@ impl Iterator for PageIter {
             if self.current.is_none() {
                 let path = self.files.pop_front()?;
                 self.pending.clear();
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+                let name = file_name(&path);
                 match MemberReader::open(&path) {
                     Ok(r) => self.current = Some((name, r)),
                     Err(e) => return Some(Err(e)),
@@ -381,10 +386,7 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
         std::collections::BTreeMap::new();
     for path in warc_files(&dir)? {
         report.files += 1;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = file_name(&path);
         let met = read.entry(name.clone()).or_default();
         for item in MemberReader::open(&path)? {
             let loc = match item {
@@ -506,4 +508,26 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
         ));
     }
     Ok(report)
+}
+
+/// A capture of `url` as the crawler would hand it to the writer, for the archive's tests.
+#[cfg(test)]
+pub(crate) fn test_capture<'a>(
+    url: &'a str,
+    status: u16,
+    body: &'a [u8],
+    headers: &'a [(String, Vec<u8>)],
+) -> CaptureInput<'a> {
+    CaptureInput {
+        url,
+        date: record::to_warc_precision(Utc::now()),
+        request_head: b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n",
+        version: "HTTP/1.1",
+        status,
+        headers,
+        body,
+        ip: Some("127.0.0.1".into()),
+        mime: "text/html",
+        metadata: serde_json::json!({"site": "s"}),
+    }
 }

@@ -73,10 +73,7 @@ pub fn rebuild_cdxj(workspace: &Workspace) -> Result<ReindexReport, ArchiveError
     let mut digests: HashMap<String, String> = HashMap::new();
     for path in warc_files(&dir)? {
         report.files += 1;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = super::file_name(&path);
         for item in MemberReader::open(&path)? {
             let Ok(loc) = item else {
                 report.damaged += 1;
@@ -149,27 +146,8 @@ fn file_len(path: &Path) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::{ArchiveWriter, CaptureInput, RevisitOf, verify};
-
-    fn capture<'a>(
-        url: &'a str,
-        status: u16,
-        body: &'a [u8],
-        headers: &'a [(String, Vec<u8>)],
-    ) -> CaptureInput<'a> {
-        CaptureInput {
-            url,
-            date: crate::archive::record::to_warc_precision(Utc::now()),
-            request_head: b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n",
-            version: "HTTP/1.1",
-            status,
-            headers,
-            body,
-            ip: Some("127.0.0.1".into()),
-            mime: "text/html",
-            metadata: serde_json::json!({"site": "s"}),
-        }
-    }
+    use crate::archive::test_capture as capture;
+    use crate::archive::{ArchiveWriter, RevisitOf, verify};
 
     /// An archive over two files with responses and a revisit: the index the writer appended.
     fn archive(ws: &Workspace) -> String {

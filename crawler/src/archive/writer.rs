@@ -576,27 +576,9 @@ fn file_seq(path: &Path) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive::test_capture as capture;
     use crate::archive::{MemberReader, verify, warc_files};
     use crate::workspace::Workspace;
-
-    fn capture<'a>(
-        url: &'a str,
-        body: &'a [u8],
-        headers: &'a [(String, Vec<u8>)],
-    ) -> CaptureInput<'a> {
-        CaptureInput {
-            url,
-            date: crate::archive::record::to_warc_precision(Utc::now()),
-            request_head: b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n",
-            version: "HTTP/1.1",
-            status: 200,
-            headers,
-            body,
-            ip: Some("127.0.0.1".into()),
-            mime: "text/html",
-            metadata: serde_json::json!({"site": "s"}),
-        }
-    }
 
     #[test]
     fn round_trip_offsets_digests_rotation_and_flipped_byte() {
@@ -613,7 +595,7 @@ mod tests {
                 refs.push((
                     url.clone(),
                     body.clone(),
-                    w.write_capture(&capture(&url, body.as_bytes(), &headers))
+                    w.write_capture(&capture(&url, 200, body.as_bytes(), &headers))
                         .expect("write"),
                 ));
             }
@@ -689,14 +671,14 @@ mod tests {
         let good_len;
         {
             let mut w = ArchiveWriter::open(&ws.archive_dir(), 1 << 20, "", "j").expect("open");
-            w.write_capture(&capture("http://a.test/", b"hello", &headers))
+            w.write_capture(&capture("http://a.test/", 200, b"hello", &headers))
                 .expect("write");
             let name = w.current_file().expect("file").to_string();
             good_len = std::fs::metadata(ws.archive_dir().join(&name))
                 .expect("meta")
                 .len();
             let r = w
-                .write_capture(&capture("http://a.test/2", b"second", &headers))
+                .write_capture(&capture("http://a.test/2", 200, b"second", &headers))
                 .expect("write");
             drop(w);
             // Cut the second capture in the middle of its response member.
@@ -730,7 +712,7 @@ mod tests {
         for i in 0..6 {
             let body = format!("<p>listing {i}: Zastava M70, 350 EUR</p>").repeat(20);
             let url = format!("http://a.test/{i}");
-            w.write_capture(&capture(&url, body.as_bytes(), &headers))
+            w.write_capture(&capture(&url, 200, body.as_bytes(), &headers))
                 .expect("write");
         }
         drop(w);
