@@ -51,7 +51,7 @@ pub fn repair_tail(dir: &Path) -> Result<RepairReport, ArchiveError> {
                 path: newest.clone(),
                 source,
             })?;
-            let name = super::file_name(&newest);
+            let name = super::file_name(newest);
             tracing::warn!(file = %name, offset, "cut off a half-written WARC record left by an interrupted crawl");
             report.warc_cut = Some((name, offset));
         }
