@@ -318,7 +318,7 @@ impl ArchiveWriter {
         Some(Checkpoint { files })
     }
 
-    /// Appends the CDXJ line of a capture (also used when reconciling after a crash).
+    /// Appends the CDXJ line of a capture.
     pub fn append_cdxj(
         &mut self,
         date: &DateTime<Utc>,
@@ -336,9 +336,19 @@ impl ArchiveWriter {
             offset: capture.offset.to_string(),
             filename: capture.warc_file.clone(),
         };
+        self.append_cdxj_entry(date, &entry)
+    }
+
+    /// Appends a CDXJ line made elsewhere (crash recovery makes it from the archived record,
+    /// with [`crate::archive::reindex::entry_of`]).
+    pub fn append_cdxj_entry(
+        &mut self,
+        date: &DateTime<Utc>,
+        entry: &CdxjEntry,
+    ) -> Result<(), ArchiveError> {
         let path = self.dir.join(CDXJ_NAME);
         self.cdxj
-            .write_all(cdxj::line(date, &entry).as_bytes())
+            .write_all(cdxj::line(date, entry).as_bytes())
             .map_err(io_err(&path))
     }
 

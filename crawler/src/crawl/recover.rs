@@ -13,6 +13,7 @@ use super::analyze::{ResponseView, analyze};
 use super::worker::{Outcome, commit, page_of};
 use super::{CrawlError, Inner, SiteStats, lock};
 use crate::archive::cdxj::parse_line;
+use crate::archive::reindex::entry_of;
 use crate::archive::{ArchivedResponse, CDXJ_NAME, CaptureMeta, MemberReader};
 use crate::page::Page;
 use crate::state::FrontierRow;
@@ -48,14 +49,15 @@ pub(crate) async fn reconcile(
         if !path.exists() {
             continue;
         }
-        let mut pending: Vec<ArchivedResponse> = Vec::new();
+        // Recent responses and revisits (whether each is a revisit), awaiting their metadata.
+        let mut pending: Vec<(ArchivedResponse, bool)> = Vec::new();
         for item in MemberReader::open(&path)? {
             // A damaged record is skipped; the reader goes on after it.
             let Ok(loc) = item else { continue };
             match loc.record.warc_type() {
-                "response" | "revisit" => {
+                kind @ ("response" | "revisit") => {
                     if let Ok(r) = ArchivedResponse::from_located(file, &loc) {
-                        pending.push(r);
+                        pending.push((r, kind == "revisit"));
                         if pending.len() > 8 {
                             pending.remove(0);
                         }
@@ -65,11 +67,13 @@ pub(crate) async fn reconcile(
                     let Some(target) = loc.record.header("WARC-Refers-To") else {
                         continue;
                     };
-                    let Some(pos) = pending.iter().position(|r| r.capture.record_id == target)
+                    let Some(pos) = pending
+                        .iter()
+                        .position(|(r, _)| r.capture.record_id == target)
                     else {
                         continue;
                     };
-                    let resp = pending.remove(pos);
+                    let (resp, revisit) = pending.remove(pos);
                     let Ok(meta) = serde_json::from_slice::<CaptureMeta>(&loc.record.block) else {
                         continue;
                     };
@@ -85,10 +89,11 @@ pub(crate) async fn reconcile(
                     if !indexed.contains(&(file.clone(), resp.capture.offset))
                         && let Some(w) = lock(&inner.archive).as_mut()
                     {
-                        let mime = crate::fetch::transport::media_type(
-                            resp.header("content-type").as_deref().unwrap_or(""),
-                        );
-                        w.append_cdxj(&resp.date, &resp.url, &mime, resp.status, &resp.capture)?;
+                        // As the writer lists it: a revisit with the digest of the capture it
+                        // refers to (the row's previous capture, as when it was written).
+                        let original = row.prev.as_ref().and_then(|p| p.digest.as_deref());
+                        let entry = entry_of(&resp, revisit, original.unwrap_or(""));
+                        w.append_cdxj_entry(&resp.date, &entry)?;
                     }
                     let ct = resp.header("content-type");
                     let ce = resp.header("content-encoding");
