@@ -621,23 +621,31 @@ fn fold_stretch(text: &str, pos: usize, out: &mut Out) -> (usize, Option<usize>)
         if bytes.get(i).is_none_or(|&b| is_space(b)) {
             break;
         }
-        // Most tokens are a short word of ASCII letters: told apart eight bytes at a time.
+        // Most tokens are a word of ASCII letters: told apart eight bytes at a time, over as
+        // many eight-byte words as the letters fill (a third of the words of prose have eight
+        // bytes or more).
         let mut ascii = None;
-        if let Some(chunk) = bytes.get(i..i + 8)
+        let mut n = 0;
+        let mut alone = false;
+        while let Some(chunk) = bytes.get(i + n..i + n + 8)
             && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
         {
-            let n = ascii_letters(chunk);
-            if let Some(&b) = chunk.get(n) {
-                if n >= 2 && is_space(b) {
-                    // A word of two letters or more alone: inert.
-                    end = i + n;
-                    i = end;
-                    continue;
-                }
-                if !b.is_ascii() {
-                    ascii = Some(false);
-                }
+            let k = ascii_letters(chunk);
+            n += k;
+            let Some(&b) = chunk.get(k) else {
+                continue;
+            };
+            // A word of two letters or more alone: inert.
+            alone = n >= 2 && is_space(b);
+            if !b.is_ascii() {
+                ascii = Some(false);
             }
+            break;
+        }
+        if alone {
+            end = i + n;
+            i = end;
+            continue;
         }
         let token_end = next_space(bytes, i);
         let token = &bytes[i..token_end];
