@@ -468,29 +468,36 @@ fn fold_any_token(token: &str, base: usize, out: &mut Out, after_inert: bool) ->
         if let 0xC2..=0xDF = b {
             // A run of two-byte letters (a Cyrillic word, `ë`, `š`): read in a loop of its
             // own, with the word's counts in locals, until a character that is not one.
+            // The two bytes read by index (a lead byte C2..DF is followed by one continuation
+            // byte in a `str`, so the test on `i + 1` only keeps the compiler's bounds check
+            // out of the loop); the character's count of output bytes decides the pushes.
             let (mut kinds, mut units, mut letters) = (0, 0, 0);
-            while let Some(&[b0 @ 0xC2..=0xDF, b1]) = bytes.get(i..i + 2) {
+            while i + 1 < bytes.len() {
+                let (b0, b1) = (bytes[i], bytes[i + 1]);
+                if !(0xC2..=0xDF).contains(&b0) {
+                    break;
+                }
                 let packed = table.letters.get(b0, b1);
                 if packed == 0 {
                     break;
                 }
                 // Up to two ASCII bytes of output (masked, so they push as one byte each),
                 // each mapping onto the whole character.
-                let at = super::off(base + i);
                 let n = (packed >> 16) & 0xFF;
-                if n >= 1 {
+                if n != 0 {
+                    let at = super::off(base + i);
                     text.push(char::from(packed as u8 & 0x7F));
                     starts.push(at);
                     ends.push(at + 2);
-                }
-                if n == 2 {
-                    text.push(char::from((packed >> 8) as u8 & 0x7F));
-                    starts.push(at);
-                    ends.push(at + 2);
+                    if n == 2 {
+                        text.push(char::from((packed >> 8) as u8 & 0x7F));
+                        starts.push(at);
+                        ends.push(at + 2);
+                    }
+                    units += 1;
+                    letters += n as usize;
                 }
                 kinds |= packed >> 24;
-                units += usize::from(n != 0);
-                letters += n as usize;
                 i += 2;
             }
             word.latin |= kinds & LETTER_LATIN != 0;
@@ -621,23 +628,31 @@ fn fold_stretch(text: &str, pos: usize, out: &mut Out) -> (usize, Option<usize>)
         if bytes.get(i).is_none_or(|&b| is_space(b)) {
             break;
         }
-        // Most tokens are a short word of ASCII letters: told apart eight bytes at a time.
+        // Most tokens are a word of ASCII letters: told apart eight bytes at a time, over as
+        // many eight-byte words as the letters fill (a third of the words of prose have eight
+        // bytes or more).
         let mut ascii = None;
-        if let Some(chunk) = bytes.get(i..i + 8)
+        let mut n = 0;
+        let mut alone = false;
+        while let Some(chunk) = bytes.get(i + n..i + n + 8)
             && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
         {
-            let n = ascii_letters(chunk);
-            if let Some(&b) = chunk.get(n) {
-                if n >= 2 && is_space(b) {
-                    // A word of two letters or more alone: inert.
-                    end = i + n;
-                    i = end;
-                    continue;
-                }
-                if !b.is_ascii() {
-                    ascii = Some(false);
-                }
+            let k = ascii_letters(chunk);
+            n += k;
+            let Some(&b) = chunk.get(k) else {
+                continue;
+            };
+            // A word of two letters or more alone: inert.
+            alone = n >= 2 && is_space(b);
+            if !b.is_ascii() {
+                ascii = Some(false);
             }
+            break;
+        }
+        if alone {
+            end = i + n;
+            i = end;
+            continue;
         }
         let token_end = next_space(bytes, i);
         let token = &bytes[i..token_end];

@@ -178,6 +178,9 @@ proptest! {
 fn ad_like() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         4 => "[a-zA-Z]{1,6}",
+        // Words of eight letters or more, which the stretch reads eight bytes at a time over
+        // several words of eight bytes, ending in a space, another byte or the text's end.
+        2 => " [a-zA-Z]{7,25}([ \n\t.,1@ëа]|\u{301})?",
         3 => "[а-яА-ЯђјљњћџѓќѕЂЈЉЊЋЏЃЌЅйЙьъЬЪёЁіїԀ]{1,6}",
         2 => "[ëçšđžćčßŀæÉÜ]{1,3}",
         2 => "[0-9]{1,4}",
