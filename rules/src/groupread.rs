@@ -19,6 +19,12 @@
 //! - `Open(g)` / `Close(g)`: group `g` starts / ends at `k`;
 //! - `End`: nothing after this point consumes a character (only look-around follows): `k` is the
 //!   match's end;
+//! - `Opt`: an optional part without groups (`(?:zastava\s?(?:arms\s?)?)?` before the model),
+//!   never empty when it takes part, whose first characters cannot begin what follows it: it
+//!   took part exactly when the character at `k` is one of its first characters (if it did not,
+//!   that character was consumed by what follows, or the match ends at `k`); its own steps run
+//!   only then. This is how a gap that could consume the group's first character (the `m` of
+//!   `arms` before `m70`) is still read;
 //! - optional parts (`(?:…)?`) holding groups, with nothing consumed after them: when nothing is
 //!   pending, `k` at the match's end means the part (or what is left of it) took no part
 //!   ([`Step::AbsentAtEnd`]); a `Skip` that opens such a part and finds no character of its set
@@ -67,6 +73,12 @@ enum Step {
     },
     /// At the match's end, the groups not yet read took no part.
     AbsentAtEnd,
+    /// An optional part without groups: it took part when the character at the cursor is one of
+    /// its first characters; else the next `skip` steps (its own) are passed over.
+    Opt {
+        first: CharSet,
+        skip: usize,
+    },
     Open,
     Close(usize),
     /// Move to the match's end.
@@ -99,7 +111,7 @@ impl GroupReader {
             pending: false,
             opened: 0,
         };
-        b.walk(top_items(hir), true, false)?;
+        b.walk(top_items(hir), &Follow::end(), true, false)?;
         (b.opened == groups).then_some(GroupReader { steps: b.steps })
     }
 
@@ -110,7 +122,9 @@ impl GroupReader {
         let mut out: Groups = [None; MAX_GROUPS];
         let mut k = start;
         let mut open = start;
-        for step in &self.steps {
+        let mut i = 0;
+        while let Some(step) = self.steps.get(i) {
+            i += 1;
             match step {
                 Step::Lit(set) => {
                     let rest = &bytes[k..];
@@ -126,12 +140,26 @@ impl GroupReader {
                         return Some(out);
                     }
                 }
+                Step::Opt { first, skip } => {
+                    if !(k < end && starts_with(first, hay, k)) {
+                        i += skip;
+                    }
+                }
                 Step::Open => open = k,
                 Step::Close(g) => out[*g - 1] = Some((open, k)),
                 Step::End => k = end,
             }
         }
         Some(out)
+    }
+}
+
+/// Whether the character at `at` of `hay` (a character boundary before its end) is in `set`.
+#[inline]
+fn starts_with(set: &CharSet, hay: &str, at: usize) -> bool {
+    match hay.as_bytes()[at] {
+        b if b < 0x80 => set.has_byte(b),
+        _ => hay[at..].chars().next().is_some_and(|c| set.contains(c)),
     }
 }
 
@@ -176,9 +204,16 @@ struct Builder {
 }
 
 impl Builder {
-    /// Adds the steps of `items`; `rest_empty`: nothing after them consumes a character;
-    /// `optional`: they are the inside of an optional part (with `rest_empty`).
-    fn walk(&mut self, items: &[Hir], rest_empty: bool, optional: bool) -> Option<()> {
+    /// Adds the steps of `items`; `cont`: what can follow them; `rest_empty`: nothing after them
+    /// consumes a character; `optional`: they are the inside of an optional part (with
+    /// `rest_empty`).
+    fn walk(
+        &mut self,
+        items: &[Hir],
+        cont: &Follow,
+        rest_empty: bool,
+        optional: bool,
+    ) -> Option<()> {
         let mut opening = optional;
         let mut i = 0;
         while i < items.len() {
@@ -194,6 +229,11 @@ impl Builder {
                     }
                     self.steps.push(Step::Lit(set));
                     i += j;
+                    continue;
+                }
+                if self.optional_part(item, &items[i + 1..], cont, opening, after_empty)? {
+                    opening = false;
+                    i += 1;
                     continue;
                 }
                 let s = sets(item)?;
@@ -237,13 +277,100 @@ impl Builder {
                     self.opened += 1;
                 }
                 HirKind::Repetition(r) if r.min == 0 && r.max == Some(1) && after_empty => {
-                    self.walk(top_items(&r.sub), true, true)?;
+                    self.walk(top_items(&r.sub), &Follow::end(), true, true)?;
                 }
                 _ => return None,
             }
             i += 1;
         }
         Some(())
+    }
+}
+
+impl Builder {
+    /// Adds an [`Step::Opt`] block for `item` when it is an optional part without groups, never
+    /// empty when it takes part, whose first characters cannot begin what follows it (`rest`,
+    /// then `cont`): then whether it took part shows in the character at the cursor (if it did
+    /// not, that character is consumed by what follows, or the match ends there). With items
+    /// pending, the cursor first moves to the first character that either can begin (the gap
+    /// must not consume one). Some(false) when the item is not such a part.
+    fn optional_part(
+        &mut self,
+        item: &Hir,
+        rest: &[Hir],
+        cont: &Follow,
+        opening: bool,
+        rest_empty: bool,
+    ) -> Option<bool> {
+        let HirKind::Repetition(r) = item.kind() else {
+            return Some(false);
+        };
+        let x = sets(&r.sub)?;
+        if r.min != 0 || r.max != Some(1) || x.nullable {
+            return Some(false);
+        }
+        let follow = Follow::of(rest, cont)?;
+        let mut common = x.first.clone();
+        common.intersect(&follow.first);
+        if !common.ranges().is_empty() {
+            return Some(false);
+        }
+        let mut begin = x.first.clone();
+        begin.union(&follow.first);
+        if self.pending {
+            let mut common = begin.clone();
+            common.intersect(&self.gap);
+            if !common.ranges().is_empty() {
+                return Some(false);
+            }
+            self.steps.push(Step::Skip {
+                to: CharSet::new(&begin),
+                or_absent: opening,
+            });
+            self.gap = ClassUnicode::empty();
+            self.pending = false;
+        } else if opening {
+            self.steps.push(Step::AbsentAtEnd);
+        }
+        let at = self.steps.len();
+        self.steps.push(Step::Opt {
+            first: CharSet::new(&x.first),
+            skip: 0,
+        });
+        self.walk(top_items(&r.sub), &follow, rest_empty, false)?;
+        let own = self.steps.len() - at - 1;
+        if let Step::Opt { skip, .. } = &mut self.steps[at] {
+            *skip = own;
+        }
+        Some(true)
+    }
+}
+
+/// The characters that can begin what follows a point of the pattern (when it is not empty).
+struct Follow {
+    first: ClassUnicode,
+}
+
+impl Follow {
+    /// The end of the pattern: nothing follows.
+    fn end() -> Self {
+        Follow {
+            first: ClassUnicode::empty(),
+        }
+    }
+
+    /// What follows a point where `items` come next, then `cont`.
+    fn of(items: &[Hir], cont: &Follow) -> Option<Self> {
+        let mut first = ClassUnicode::empty();
+        for item in items {
+            let s = sets(item)?;
+            first.union(&s.first);
+            if !s.nullable {
+                return Some(Follow { first });
+            }
+        }
+        first.union(&cont.first);
+        Some(Follow { first })
     }
 }
 

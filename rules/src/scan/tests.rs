@@ -634,6 +634,8 @@ fn group_reader_applies_where_the_shape_allows() {
         "weapon.converted.alarm",
         "weapon.converted.blow",
         "weapon.walther",
+        "weapon.zastava.rifle",
+        "weapon.zastava.pistol",
     ] {
         assert!(with.contains(&id), "{id} in {with:?}");
     }
@@ -641,7 +643,9 @@ fn group_reader_applies_where_the_shape_allows() {
 
 /// Patterns written for the tests of [`GroupReader`]: a group of literals at the start, groups
 /// at the end, optional parts (with and without separators before the group), two groups.
-const READER_SHAPES: [&str; 7] = [
+const READER_SHAPES: [&str; 9] = [
+    r"(?:xa\s?(?:ab\s?)?)?(?P<n>(?:b\s?\d|c-?\d))\b",
+    r"(?:y\s?)?-?(?P<n>x\d?|\d)",
     r"(?P<a>ab|b|cd)\s?-?\s?(?P<b>\d+[a-z]?)\b",
     r"x[a-z]{0,2}(?:\s?(?P<n>\d{1,3}))?",
     r"(?:xy|z)(?:(?P<n>\d\s?\d?))?\b",
@@ -694,7 +698,7 @@ proptest! {
 #[test]
 fn group_reader_refuses_other_shapes() {
     for p in [
-        r"(?:zastava\s?(?:arms\s?)?)?(?P<model>m\s?\d+)\b",
+        r"(?:zastava\s?(?:arms\s?)?)?(?P<model>(?:a|m)\s?\d+)\b",
         r"x\s?(?P<n>\d+)y",
         r"(?P<n>\d)?x",
         r"(?:x(?P<n>\d)|y)",
@@ -702,6 +706,7 @@ fn group_reader_refuses_other_shapes() {
         r"(?P<a>x(?P<b>\d))",
         r"(?P<a>ab|abc)\d",
         r"a\s?(?P<n>\d*)",
+        r"(?:ab)?(?P<n>a\d)",
         r"eur",
     ] {
         assert!(GroupReader::new(p).is_none(), "{p}");
