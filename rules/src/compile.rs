@@ -12,6 +12,7 @@ use crate::classify::MarkerFilter;
 
 use crate::error::Error;
 use crate::extraction::ENTITY_KINDS;
+use crate::groupread::GroupReader;
 use crate::ident::Validator;
 use crate::normalize::normalize;
 use crate::pack::{Pack, RuleSpec, Source};
@@ -85,6 +86,9 @@ pub(crate) struct CompiledRule {
     /// For a rule that reads its one group, when the pattern's shape fixes where the group lies
     /// in a match (`spancaps`): the group read off the match, without a capture search.
     pub span_caps: Option<SpanCaps>,
+    /// For a rule searched near its term hits that reads groups, when the pattern's shape fixes
+    /// them (`groupread`): the groups read off the match, without a capture search.
+    pub group_reader: Option<GroupReader>,
 }
 
 /// A rule's pattern and its ASCII-boundary variant, built for anchored searches.
@@ -422,6 +426,10 @@ impl Compiled {
                 .as_ref()
                 .filter(|_| needs_groups && spec.terms.is_empty())
                 .and_then(SpanCaps::of);
+            let group_reader = hir
+                .as_ref()
+                .filter(|_| needs_groups && !spec.terms.is_empty())
+                .and_then(GroupReader::of);
             let exclude_lits = exclude_literals(&spec.exclude, &folded_terms);
             let exclude_gated = exclude_lits.is_some();
             for lit in exclude_lits.into_iter().flatten() {
@@ -440,6 +448,7 @@ impl Compiled {
                 needs_groups,
                 group,
                 span_caps,
+                group_reader,
                 fields,
                 spec,
                 regex,

@@ -19,6 +19,7 @@ pub mod engine;
 mod error;
 pub mod examples;
 pub mod extraction;
+mod groupread;
 pub mod ident;
 pub mod lint;
 pub mod normalize;

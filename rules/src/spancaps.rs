@@ -40,7 +40,7 @@ pub(crate) struct CharSet {
 }
 
 impl CharSet {
-    fn new(class: &ClassUnicode) -> Self {
+    pub(crate) fn new(class: &ClassUnicode) -> Self {
         let mut ascii = 0u128;
         let mut non_ascii = Vec::new();
         for r in class.ranges() {
@@ -55,7 +55,7 @@ impl CharSet {
     }
 
     /// Whether the ASCII byte `b` is in the set (false for any other byte).
-    fn has_byte(&self, b: u8) -> bool {
+    pub(crate) fn has_byte(&self, b: u8) -> bool {
         b < 0x80 && self.ascii & (1 << b) != 0
     }
 
@@ -111,11 +111,11 @@ pub(crate) fn consumed(hir: &Hir) -> Option<CharSet> {
 
 /// The characters a sub-pattern may consume (a superset), and for its first and last character
 /// the candidates and whether it can match the empty string.
-struct Sets {
-    all: ClassUnicode,
-    first: ClassUnicode,
-    last: ClassUnicode,
-    nullable: bool,
+pub(crate) struct Sets {
+    pub(crate) all: ClassUnicode,
+    pub(crate) first: ClassUnicode,
+    pub(crate) last: ClassUnicode,
+    pub(crate) nullable: bool,
 }
 
 impl SpanCaps {
@@ -183,7 +183,7 @@ impl SpanCaps {
 
 /// The [`Sets`] of `hir`; None for a byte class (only in `(?-u)` patterns: it can consume part
 /// of a character, which the argument does not cover).
-fn sets(hir: &Hir) -> Option<Sets> {
+pub(crate) fn sets(hir: &Hir) -> Option<Sets> {
     let empty = || Sets {
         all: ClassUnicode::empty(),
         first: ClassUnicode::empty(),

@@ -6,6 +6,7 @@ use std::ops::Range;
 use regex::{Captures, Match, Regex};
 
 use crate::compile::CompiledRule;
+use crate::groupread::{GroupReader, MAX_GROUPS};
 use crate::spancaps::SpanCaps;
 
 /// One match of a rule's pattern: with its capture groups when the rule reads them, else the
@@ -17,6 +18,9 @@ pub(super) enum Found<'h> {
     Span(Piece<'h>),
     /// The whole match and its one group, read off the match by the rule's [`SpanCaps`].
     One(Match<'h>, Piece<'h>),
+    /// The whole match and its groups (1, 2 …), read off the match by the rule's
+    /// [`GroupReader`] (None: the group took no part in the match).
+    Read(Match<'h>, [Option<Piece<'h>>; MAX_GROUPS]),
 }
 
 /// A matched piece of a haystack (a group or the whole match): its text and where it starts.
@@ -113,6 +117,27 @@ impl<'h> Found<'h> {
         }
     }
 
+    /// The match `m` of `re` in `hay` (found by a leftmost-first search) with its groups read
+    /// off by `gr`, else (never, by `gr`'s argument) from the capture search at the match's
+    /// start, which finds the same match (as in [`Found::with_groups`]).
+    #[inline]
+    pub(super) fn read(gr: &GroupReader, re: &Regex, hay: &'h str, m: Match<'h>) -> Self {
+        match gr.read(hay, m.start(), m.end()) {
+            Some(groups) => Self::Read(
+                m,
+                groups.map(|g| {
+                    g.map(|(start, end)| Piece {
+                        text: &hay[start..end],
+                        start,
+                    })
+                }),
+            ),
+            None => re
+                .captures_at(hay, m.start())
+                .map_or(Self::Whole(m), Self::Groups),
+        }
+    }
+
     #[inline]
     pub(super) fn whole(&self) -> Option<Piece<'h>> {
         self.get(0)
@@ -128,6 +153,10 @@ impl<'h> Found<'h> {
                 0 => Some(Piece::from(*m)),
                 1 => Some(*g),
                 _ => None,
+            },
+            Self::Read(m, groups) => match group {
+                0 => Some(Piece::from(*m)),
+                g => groups.get(g - 1).copied().flatten(),
             },
         }
     }

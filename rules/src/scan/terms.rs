@@ -221,9 +221,13 @@ pub(super) fn near_hit(
     let Some(re) = rule.pick(ascii) else { return };
     let mut pos = ws;
     while pos <= we {
-        let Some(found) = Found::at(re, hay, pos, rule.needs_groups) else {
-            break;
+        let found = match &rule.group_reader {
+            Some(gr) if rule.needs_groups => {
+                re.find_at(hay, pos).map(|m| Found::read(gr, re, hay, m))
+            }
+            _ => Found::at(re, hay, pos, rule.needs_groups),
         };
+        let Some(found) = found else { break };
         let Some(m) = found.whole() else { break };
         if m.start() >= hit.end {
             break;

@@ -14,6 +14,7 @@ use super::whole::{for_each_match, window_end};
 use super::*;
 use crate::boundary::ascii_boundaries_exact;
 use crate::compile::{CompiledRule, max_chars};
+use crate::groupread::{GroupReader, MAX_GROUPS};
 use crate::pack::embedded_packs;
 use crate::spancaps::SpanCaps;
 
@@ -615,5 +616,104 @@ fn span_caps_refuse_other_shapes() {
         r"(?P<n>\d+)\s?\d*x",
     ] {
         assert!(SpanCaps::new(p).is_none(), "{p}");
+    }
+}
+
+/// The near rules whose groups are read off the match (`groupread`): a make given as literals,
+/// separators, then a model running to the match's end, inside an optional part or not.
+#[test]
+fn group_reader_applies_where_the_shape_allows() {
+    let c = compiled();
+    let with: Vec<&str> = c
+        .rules
+        .iter()
+        .filter(|r| r.group_reader.is_some())
+        .map(|r| r.spec.id.as_str())
+        .collect();
+    for id in [
+        "weapon.glock",
+        "weapon.kalashnikov.ak",
+        "weapon.cz",
+        "weapon.beretta",
+        "weapon.skorpion",
+        "weapon.converted.alarm",
+        "weapon.converted.blow",
+        "weapon.walther",
+        "weapon.zastava.rifle",
+        "weapon.zastava.pistol",
+    ] {
+        assert!(with.contains(&id), "{id} in {with:?}");
+    }
+}
+
+/// Patterns written for the tests of [`GroupReader`]: a group of literals at the start, groups
+/// at the end, optional parts (with and without separators before the group), two groups.
+const READER_SHAPES: [&str; 9] = [
+    r"(?:xa\s?(?:ab\s?)?)?(?P<n>(?:b\s?\d|c-?\d))\b",
+    r"(?:y\s?)?-?(?P<n>x\d?|\d)",
+    r"(?P<a>ab|b|cd)\s?-?\s?(?P<b>\d+[a-z]?)\b",
+    r"x[a-z]{0,2}(?:\s?(?P<n>\d{1,3}))?",
+    r"(?:xy|z)(?:(?P<n>\d\s?\d?))?\b",
+    r"ab?c(?:\s?-?\s?(?P<n>\d|[pq]\s?\d))?\b",
+    r"(?:yx\s?)?x\s?(?P<n>\d+)",
+    r"(?P<a>x|y)(?:-(?P<b>\d))?\b",
+    r"xx?(?P<a>[0-9])\d*",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+    /// Every near rule whose groups are read off the match, and the shapes above, read the
+    /// groups `captures_at` gives, for the match `find_at` gives from every position, with both
+    /// of the rule's regexes (Unicode and ASCII word boundaries), on text with the rules'
+    /// makes and models, separators, Unicode digits and spaces.
+    #[test]
+    fn group_reader_reads_groups_as_captures(
+        hay in "(?:glock|glok|glockk|zastava|arms|zastava arms |m70|heckler und koch |usp|hk|mp5|zoraki|ekol|bruni|beretta|bereta|apx|px4|cz|ak|blow|walther|valter|skorpion|scorpion|vz\\.|evo|mini|magnum|firat|[mpfqtrxyzabcd]|[0-9]{1,4}|[ \\-\\n.]|[٣０\u{a0}\u{2003}]|é|ш){0,24}",
+    ) {
+        let c = compiled();
+        let mut cases: Vec<(&Regex, &GroupReader)> = Vec::new();
+        for r in &c.rules {
+            if let Some(gr) = &r.group_reader {
+                cases.extend(r.regex.iter().chain(&r.ascii).map(|re| (re, gr)));
+            }
+        }
+        let extra: Vec<(Regex, GroupReader)> = READER_SHAPES
+            .iter()
+            .map(|p| (Regex::new(p).expect("regex"), GroupReader::new(p).expect("the shape")))
+            .collect();
+        cases.extend(extra.iter().map(|(re, gr)| (re, gr)));
+        for (re, gr) in cases {
+            for (pos, _) in hay.char_indices() {
+                let Some(caps) = re.captures_at(&hay, pos) else { break };
+                let m = re.find_at(&hay, pos).expect("the same match");
+                prop_assert_eq!((m.start(), m.end()), (caps.get(0).unwrap().start(), caps.get(0).unwrap().end()));
+                let mut want = [None; MAX_GROUPS];
+                for (g, slot) in want.iter_mut().enumerate().take(caps.len() - 1) {
+                    *slot = caps.get(g + 1).map(|p| (p.start(), p.end()));
+                }
+                prop_assert_eq!(gr.read(&hay, m.start(), m.end()), Some(want), "pattern {}", re.as_str());
+            }
+        }
+    }
+}
+
+/// Shapes the group reader must refuse: a gap that can consume the group's first character, a
+/// group not at the end that is not a set of literals, an optional group, one inside an
+/// alternative or a repetition, nested groups, and literals one of which prefixes another.
+#[test]
+fn group_reader_refuses_other_shapes() {
+    for p in [
+        r"(?:zastava\s?(?:arms\s?)?)?(?P<model>(?:a|m)\s?\d+)\b",
+        r"x\s?(?P<n>\d+)y",
+        r"(?P<n>\d)?x",
+        r"(?:x(?P<n>\d)|y)",
+        r"(?:x(?P<n>\d))+",
+        r"(?P<a>x(?P<b>\d))",
+        r"(?P<a>ab|abc)\d",
+        r"a\s?(?P<n>\d*)",
+        r"(?:ab)?(?P<n>a\d)",
+        r"eur",
+    ] {
+        assert!(GroupReader::new(p).is_none(), "{p}");
     }
 }
