@@ -11,7 +11,7 @@ use crate::extraction::Entity;
 use crate::ident::Region;
 use crate::normalize::Normalized;
 use crate::pack::Source;
-use crate::price::{format_price, parse_amount};
+use crate::price::{format_price, parse_price};
 use crate::template::Template;
 
 #[allow(clippy::too_many_arguments)]
@@ -108,8 +108,8 @@ pub(super) fn make_entity<'a>(
             .as_ref()
             .map(|t| t.fill_str(get))
             .filter(|a| !a.is_empty())
-            .and_then(|a| parse_amount(&a, crypto));
-        if let (Some(a), Some(cur)) = (amount, &currency) {
+            .and_then(|a| parse_price(&a, crypto));
+        if let (Some(a), Some(cur)) = (&amount, &currency) {
             price = Some(format_price(a, cur));
         }
     }
@@ -123,7 +123,7 @@ pub(super) fn make_entity<'a>(
         rule: rule.spec.id.clone(),
         make: field(&f.make),
         model: field(&f.model),
-        amount,
+        amount: amount.map(|a| a.value),
         currency,
     }
 }
