@@ -12,7 +12,7 @@ use crate::ident::Region;
 use crate::normalize::Normalized;
 use crate::pack::Source;
 use crate::price::{format_price, parse_price};
-use crate::template::Template;
+use crate::template::{Derived, Template, join};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn push_caps(
@@ -113,16 +113,22 @@ pub(super) fn make_entity<'a>(
             price = Some(format_price(a, cur));
         }
     }
-    let normalized =
-        price.unwrap_or_else(|| field(&f.normalized).unwrap_or_else(|| base.into_owned()));
+    let make = field(&f.make);
+    let model = field(&f.model);
+    let normalized = price.or_else(|| match f.normalized_from {
+        Derived::Own => field(&f.normalized),
+        Derived::Make => make.clone(),
+        Derived::Model => model.clone(),
+        Derived::MakeModel => join(make.as_deref(), model.as_deref()),
+    });
     Entity {
         kind: rule.spec.kind.clone(),
         value: value.to_owned(),
-        normalized,
+        normalized: normalized.unwrap_or_else(|| base.into_owned()),
         span: [span.start, span.end],
         rule: rule.spec.id.clone(),
-        make: field(&f.make),
-        model: field(&f.model),
+        make,
+        model,
         amount: amount.map(|a| a.value),
         currency,
     }
