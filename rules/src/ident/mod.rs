@@ -2,6 +2,7 @@
 
 mod contact;
 mod crypto;
+mod date;
 mod memo;
 mod onion;
 mod pgp;
