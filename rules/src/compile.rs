@@ -18,7 +18,7 @@ use crate::normalize::normalize;
 use crate::pack::{Pack, RuleSpec, Source};
 use crate::prefilter::RelaxedSet;
 use crate::spancaps::{CharSet, SpanCaps, consumed};
-use crate::template::Template;
+use crate::template::{Derived, Template};
 use crate::vocab::Vocabulary;
 
 /// Entity kinds that are the object of a sale (firearms, parts, ammunition, explosives).
@@ -119,6 +119,8 @@ pub(crate) struct FieldTemplates {
     pub model: Option<Template>,
     pub amount: Option<Template>,
     pub currency: Option<Template>,
+    /// Whether `normalized` is made from `make` and `model` rather than filled on its own.
+    pub normalized_from: Derived,
 }
 
 impl FieldTemplates {
@@ -144,12 +146,17 @@ impl FieldTemplates {
                 t
             })
         };
+        let text = |name: &str| spec.fields.get(name).map(String::as_str);
+        let normalized_from = text("normalized").map_or(Derived::Own, |n| {
+            Derived::of(n, text("make"), text("model"))
+        });
         Self {
             normalized: get("normalized"),
             make: get("make"),
             model: get("model"),
             amount: get("amount"),
             currency: get("currency"),
+            normalized_from,
         }
     }
 }

@@ -1,18 +1,60 @@
 //! Price amounts as sellers write them: `350`, `1.200`, `1,200`, `1 200`, `350,00`, `0.05`.
 
+mod short;
+
+use short::{PRINTED_MAX, Short};
+
+/// A parsed amount: its value and, for an amount of at most 15 significant digits (see
+/// [`short`]), its digits, so that the price's `normalized` form is printed without float
+/// formatting (~850 instructions for a fractional amount).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Amount {
+    pub(crate) value: f64,
+    short: Option<Short>,
+}
+
+impl Amount {
+    fn general(value: f64) -> Self {
+        Self { value, short: None }
+    }
+
+    fn short(short: Short) -> Self {
+        Self {
+            value: short.value(),
+            short: Some(short),
+        }
+    }
+}
+
 /// Parses an amount. With both `.` and `,` the last one is the decimal mark; with one of them,
 /// a single mark followed by exactly three digits is a thousands separator unless `decimals_likely`
 /// (crypto amounts), and several marks are thousands separators.
+#[cfg(test)]
 pub(crate) fn parse_amount(s: &str, decimals_likely: bool) -> Option<f64> {
-    // Most amounts are plain digits: no separator to interpret and nothing to copy. Up to 15
-    // digits the integer is exact as an `f64`, so this is the value `str::parse::<f64>` gives.
-    if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse::<u64>().ok().map(|v| v as f64);
+    parse_price(s, decimals_likely).map(|a| a.value)
+}
+
+/// [`parse_amount`], keeping the digits of a short amount for [`format_price`].
+pub(crate) fn parse_price(s: &str, decimals_likely: bool) -> Option<Amount> {
+    // Most amounts are plain digits, or digits with one mark (`1.200`, `0.012`, `350,00`):
+    // nothing to copy, the mark read as the general rules below read a single one; the digits
+    // become the amount's (exact, see [`short`]). Any other byte leaves it to the general steps.
+    let b = s.as_bytes();
+    let short = match b.iter().position(|&c| c == b'.' || c == b',') {
+        None => Short::from_parts(b, &[], false),
+        Some(p) => {
+            let frac = &b[p + 1..];
+            let thousands = frac.len() == 3 && !decimals_likely;
+            Short::from_parts(&b[..p], frac, !thousands)
+        }
+    };
+    if let Some(short) = short {
+        return Some(Amount::short(short));
     }
     if s.len() <= ASCII_MAX && s.is_ascii() {
         return parse_ascii(s, decimals_likely);
     }
-    parse_general(s, decimals_likely)
+    parse_general(s, decimals_likely).map(Amount::general)
 }
 
 /// Longest amount [`parse_ascii`] takes (a price group is a few bytes).
@@ -20,7 +62,7 @@ const ASCII_MAX: usize = 64;
 
 /// [`parse_general`] for a short ASCII amount, with the same steps on a stack buffer instead of
 /// three strings: drop whitespace and `'`, interpret the marks, parse the canonical digits.
-fn parse_ascii(s: &str, decimals_likely: bool) -> Option<f64> {
+fn parse_ascii(s: &str, decimals_likely: bool) -> Option<Amount> {
     let mut buf = [0u8; ASCII_MAX];
     let mut n = 0;
     for &b in s.as_bytes() {
@@ -70,11 +112,16 @@ fn parse_ascii(s: &str, decimals_likely: bool) -> Option<f64> {
             }
         }
     }
+    // The canonical text of a short amount is read without the float parser (same value).
+    if let Some(short) = Short::read(&out[..m]) {
+        return Some(Amount::short(short));
+    }
     std::str::from_utf8(&out[..m])
         .ok()?
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
+        .map(Amount::general)
 }
 
 /// The general parse: any text, any whitespace.
@@ -128,9 +175,25 @@ pub(crate) fn format_amount(v: f64) -> String {
     }
 }
 
-/// `format_amount(v)`, a space and `currency`: a price's `normalized` form, built in one string
-/// (whole amounts, the usual case, written digit by digit without the formatting machinery).
-pub(crate) fn format_price(v: f64, currency: &str) -> String {
+/// `format_amount(a.value)`, a space and `currency`: a price's `normalized` form. A short
+/// amount's digits are printed as read (the same text, see [`short`]), in a string of the
+/// right size.
+pub(crate) fn format_price(a: &Amount, currency: &str) -> String {
+    let Some(short) = a.short else {
+        return format_value(a.value, currency);
+    };
+    let mut buf = [0u8; PRINTED_MAX];
+    let digits = short.print(&mut buf);
+    let mut s = String::with_capacity(digits.len() + 1 + currency.len());
+    s.extend(digits.iter().map(|&b| char::from(b)));
+    s.push(' ');
+    s.push_str(currency);
+    s
+}
+
+/// [`format_price`] from the value alone (whole amounts written digit by digit without the
+/// formatting machinery).
+fn format_value(v: f64, currency: &str) -> String {
     let mut s = String::with_capacity(24);
     if v.fract() == 0.0 && v.abs() < 1e15 && v.is_sign_positive() {
         // Exact as an integer: the digits `format_amount` writes.
@@ -177,6 +240,21 @@ mod tests {
         fn ascii_path(s in "[0-9 .,'\t\r\x0bx]{0,24}", crypto in proptest::bool::ANY) {
             proptest::prop_assert_eq!(parse_amount(&s, crypto), parse_general(&s, crypto));
         }
+
+        /// Amounts read off their digits (`short`) have the value the float parser gives and
+        /// print as float formatting prints that value, around the 15-digit limit too.
+        #[test]
+        fn short_amounts_as_float(
+            s in "0{0,3}[0-9]{0,17}(?:[.,][0-9]{0,17}0{0,3})?|[0-9]{1,4}(?:[., ][0-9]{3}){0,6}(?:[.,][0-9]{1,8})?|0?[.,]0{0,24}[1-9]{1,3}",
+            crypto in proptest::bool::ANY,
+        ) {
+            let a = parse_price(&s, crypto);
+            let general = parse_general(&s, crypto);
+            proptest::prop_assert_eq!(a.map(|a| a.value.to_bits()), general.map(f64::to_bits));
+            if let Some(a) = a {
+                proptest::prop_assert_eq!(format_price(&a, "X"), format_value(a.value, "X"));
+            }
+        }
     }
 
     #[test]
@@ -192,7 +270,7 @@ mod tests {
         assert_eq!(parse_amount("1.000.000", false), Some(1_000_000.0));
         assert_eq!(parse_amount("", false), None);
         assert_eq!(parse_amount("007", false), Some(7.0));
-        assert_eq!(format_price(350.0, "EUR"), "350 EUR");
+        assert_eq!(format_value(350.0, "EUR"), "350 EUR");
         for v in [
             0.0,
             -0.0,
@@ -205,13 +283,13 @@ mod tests {
             0.5,
         ] {
             assert_eq!(
-                format_price(v, "X"),
+                format_value(v, "X"),
                 format!("{} X", format_amount(v)),
                 "{v}"
             );
         }
         assert_eq!(
-            format_price(0.05, "BTC"),
+            format_value(0.05, "BTC"),
             format!("{} BTC", format_amount(0.05))
         );
         assert_eq!(format_amount(350.0), "350");

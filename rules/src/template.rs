@@ -143,6 +143,77 @@ impl Template {
     }
 }
 
+/// How a rule's `normalized` template relates to its `make` and `model` templates, read from
+/// their text once at compile time, so that an entity's `normalized` is made from the `make`
+/// and `model` just filled instead of filling a third template (`Glock {model:upper}` next to
+/// `Glock` and `{model:upper}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Derived {
+    /// Filled from its own template.
+    #[default]
+    Own,
+    /// The same text as `make`: the same filled value.
+    Make,
+    /// The same text as `model`: the same filled value.
+    Model,
+    /// `make`'s text, a space, `model`'s text: the two filled values joined by one space (just
+    /// one of them when the other is empty), see [`join`].
+    MakeModel,
+}
+
+impl Derived {
+    /// Compares the templates' texts (`None`: the field has no template).
+    pub(crate) fn of(normalized: &str, make: Option<&str>, model: Option<&str>) -> Self {
+        if make == Some(normalized) {
+            return Self::Make;
+        }
+        if model == Some(normalized) {
+            return Self::Model;
+        }
+        if let (Some(make), Some(model)) = (make, model)
+            && closes_braces(make)
+            && normalized.len() == make.len() + 1 + model.len()
+            && normalized.starts_with(make)
+            && normalized[make.len()..].starts_with(' ')
+            && normalized.ends_with(model)
+        {
+            return Self::MakeModel;
+        }
+        Self::Own
+    }
+}
+
+/// True when every `{` of `template` has its `}`: parsed after it, another template's text is
+/// parsed as it is on its own (its first `{` cannot close a placeholder opened here).
+fn closes_braces(template: &str) -> bool {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            return false;
+        };
+        rest = &rest[open + close + 1..];
+    }
+    true
+}
+
+/// The fill of `make + " " + model` from the fills of `make` and `model` (each already
+/// collapsed: no whitespace at the ends, single spaces inside). Filling collapses whitespace
+/// runs and trims, so the space between them is a word break like any other: the words of the
+/// one, then the words of the other.
+pub(crate) fn join(make: Option<&str>, model: Option<&str>) -> Option<String> {
+    match (make, model) {
+        (Some(a), Some(b)) => {
+            let mut s = String::with_capacity(a.len() + 1 + b.len());
+            s.push_str(a);
+            s.push(' ');
+            s.push_str(b);
+            Some(s)
+        }
+        (Some(a), None) | (None, Some(a)) => Some(a.to_owned()),
+        (None, None) => None,
+    }
+}
+
 /// Appends `apply(value, ops)` to `out` without intermediate strings, for an ASCII `value` and
 /// the op sequences the packs use; false (nothing appended) otherwise. On ASCII text
 /// `to_uppercase`/`to_lowercase` are the ASCII case mappings, `compact` drops ASCII whitespace,
@@ -328,6 +399,29 @@ mod tests {
             let get = |n: &str, _: Option<usize>| (!n.is_empty()).then_some(value.as_str());
             let (borrowed, filled) = (t.fill_str(get), t.fill(get));
             prop_assert_eq!(borrowed.as_ref(), filled.as_str());
+        }
+
+        /// `normalized` made from the `make` and `model` fills gives what filling its own
+        /// template gives, whenever `Derived::of` says it may.
+        #[test]
+        fn derived_equals_own_fill(
+            make in "[a-z {}:\t]{0,12}|[A-Z][a-z]{1,6}",
+            model in "[a-z {}:\t]{0,12}|\\{model(?::compact)?(?::upper)?\\}",
+            glue in "[ a]",
+            value in "[a-zA-Z .\\-\t]{0,10}",
+        ) {
+            use super::{Derived, Template, join};
+            let normalized = format!("{make}{glue}{model}");
+            let get = |n: &str, _: Option<usize>| (!n.is_empty()).then_some(value.as_str());
+            let filled = |t: &str| Some(Template::parse(t).fill(get)).filter(|s| !s.is_empty());
+            let (mk, md) = (filled(&make), filled(&model));
+            let derived = match Derived::of(&normalized, Some(&make), Some(&model)) {
+                Derived::Own => return Ok(()),
+                Derived::Make => mk,
+                Derived::Model => md,
+                Derived::MakeModel => join(mk.as_deref(), md.as_deref()),
+            };
+            prop_assert_eq!(derived, filled(&normalized));
         }
 
         #[test]

@@ -1,9 +1,11 @@
 //! Contact identifiers: phones (E.164 via libphonenumber metadata), e-mails, messenger handles.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use phonenumber::{Mode, country::Id};
+use rustc_hash::FxHashMap;
+
+use super::date::looks_like_date;
 
 /// A phone number as written → E.164, using `region` for national numbers. Tries the whole
 /// candidate, then drops leading digit groups (a model number or price glued in front).
@@ -35,10 +37,12 @@ pub(crate) fn phone(s: &str, region: Option<Id>) -> Option<String> {
 const PARSE_CACHE_MAX: usize = 4096;
 
 /// Default region → candidate → E.164 (or none), and how many candidates in all. Keyed by
-/// region first so that a lookup borrows the candidate instead of copying it into a key.
+/// region first so that a lookup borrows the candidate instead of copying it into a key. FxHash:
+/// the keys are a seller's text, but the map is bounded and per thread (SipHash cost ~200
+/// instructions a lookup).
 #[derive(Default)]
 struct ParseCache {
-    by_region: HashMap<Option<Id>, HashMap<String, Option<String>>>,
+    by_region: FxHashMap<Option<Id>, FxHashMap<String, Option<String>>>,
     len: usize,
 }
 
@@ -85,27 +89,6 @@ fn parse_uncached(cand: &str, region: Option<Id>) -> Option<String> {
         None => phonenumber::parse(Some(region?), trimmed).ok()?,
     };
     phonenumber::is_valid(&parsed).then(|| parsed.format().mode(Mode::E164).to_string())
-}
-
-/// Three groups of digits separated by `.`, `-` or `/` (spaces around them allowed), with a
-/// four-digit year first or a two- or four-digit year last. The groups' lengths are kept on
-/// the stack: every phone candidate asks.
-fn looks_like_date(s: &str) -> bool {
-    let mut lens = [0usize; 3];
-    let mut n = 0;
-    for part in s.split(['.', '-', '/']).map(str::trim) {
-        if n == 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return false;
-        }
-        lens[n] = part.len();
-        n += 1;
-    }
-    if n != 3 {
-        return false;
-    }
-    let year_first = lens[0] == 4 && lens[1] <= 2 && lens[2] <= 2;
-    let year_last = lens[0] <= 2 && lens[1] <= 2 && matches!(lens[2], 2 | 4);
-    year_first || year_last
 }
 
 /// An e-mail address, lower-cased, with a dotted domain and an alphabetic TLD.
@@ -172,26 +155,6 @@ mod tests {
                 parse_one("070 123 456", Some(Id::MK)),
                 parse_uncached("070 123 456", Some(Id::MK))
             );
-        }
-    }
-
-    /// The date test as it was, on collected parts.
-    fn looks_like_date_reference(s: &str) -> bool {
-        let parts: Vec<&str> = s.split(['.', '-', '/']).map(str::trim).collect();
-        if parts.len() != 3 || !parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
-            return false;
-        }
-        let year_first = parts[0].len() == 4 && parts[1].len() <= 2 && parts[2].len() <= 2;
-        let year_last =
-            parts[0].len() <= 2 && parts[1].len() <= 2 && matches!(parts[2].len(), 2 | 4);
-        year_first || year_last
-    }
-
-    proptest::proptest! {
-        /// The date test on the stack answers as the one on collected parts.
-        #[test]
-        fn looks_like_date_as_reference(s in "[0-9 .\\-/a]{0,14}|[0-9]{1,4}[.\\-/ ]{1,2}[0-9]{1,4}[.\\-/ ]{1,2}[0-9]{1,5}") {
-            proptest::prop_assert_eq!(looks_like_date(&s), looks_like_date_reference(&s), "{:?}", s);
         }
     }
 

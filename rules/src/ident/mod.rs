@@ -2,6 +2,8 @@
 
 mod contact;
 mod crypto;
+mod date;
+mod memo;
 mod onion;
 mod pgp;
 
@@ -10,7 +12,7 @@ use std::str::FromStr;
 pub use phonenumber::country::Id as Region;
 
 /// A named validator a rule may use (`validate = "btc"` in a pack).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Validator {
     /// Bitcoin base58check / bech32 / bech32m.
     Btc,
@@ -81,11 +83,12 @@ impl Validator {
     /// Checks `s` and returns its canonical form (DESIGN.md §3), or `None` if it is not valid.
     pub fn check(self, s: &str, region: Option<Region>) -> Option<String> {
         match self {
-            Self::Btc => crypto::btc(s),
-            Self::Ltc => crypto::ltc(s),
+            // Checksums: remembered per thread (see `memo`).
+            Self::Btc => memo::remembered(self, s, crypto::btc),
+            Self::Ltc => memo::remembered(self, s, crypto::ltc),
+            Self::Trx => memo::remembered(self, s, crypto::trx),
+            Self::Xmr => memo::remembered(self, s, crypto::xmr),
             Self::Eth => crypto::eth(s),
-            Self::Trx => crypto::trx(s),
-            Self::Xmr => crypto::xmr(s),
             Self::Onion => onion::onion_v3(s),
             Self::PgpFingerprint => pgp::fingerprint_text(s),
             Self::PgpKey => pgp::fingerprint_from_armor(s),

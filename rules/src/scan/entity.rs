@@ -11,8 +11,8 @@ use crate::extraction::Entity;
 use crate::ident::Region;
 use crate::normalize::Normalized;
 use crate::pack::Source;
-use crate::price::{format_price, parse_amount};
-use crate::template::Template;
+use crate::price::{format_price, parse_price};
+use crate::template::{Derived, Template, join};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn push_caps(
@@ -108,22 +108,28 @@ pub(super) fn make_entity<'a>(
             .as_ref()
             .map(|t| t.fill_str(get))
             .filter(|a| !a.is_empty())
-            .and_then(|a| parse_amount(&a, crypto));
-        if let (Some(a), Some(cur)) = (amount, &currency) {
+            .and_then(|a| parse_price(&a, crypto));
+        if let (Some(a), Some(cur)) = (&amount, &currency) {
             price = Some(format_price(a, cur));
         }
     }
-    let normalized =
-        price.unwrap_or_else(|| field(&f.normalized).unwrap_or_else(|| base.into_owned()));
+    let make = field(&f.make);
+    let model = field(&f.model);
+    let normalized = price.or_else(|| match f.normalized_from {
+        Derived::Own => field(&f.normalized),
+        Derived::Make => make.clone(),
+        Derived::Model => model.clone(),
+        Derived::MakeModel => join(make.as_deref(), model.as_deref()),
+    });
     Entity {
         kind: rule.spec.kind.clone(),
         value: value.to_owned(),
-        normalized,
+        normalized: normalized.unwrap_or_else(|| base.into_owned()),
         span: [span.start, span.end],
         rule: rule.spec.id.clone(),
-        make: field(&f.make),
-        model: field(&f.model),
-        amount,
+        make,
+        model,
+        amount: amount.map(|a| a.value),
         currency,
     }
 }
