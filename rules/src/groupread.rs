@@ -37,14 +37,16 @@
 //! characters between an exact `k` and a group's start were consumed by gap items, none in `F`,
 //! while the group's first character is in `F`, so that start is the first character of `F`; a
 //! group followed only by look-around ends where the match ends. For an optional part followed
-//! only by look-around: if it took part, its groups (never empty, not optional within it) consume
+//! only by look-around: if it took part, its groups (never empty; optional within it only as
+//! nested optional parts of the same kind) consume
 //! at least one character at or after `k`, so the match goes past `k` and holds a character of
 //! the group's `F`; if it did not, the characters after `k` came from gap items (none in `F`) and
 //! nothing else. So the groups do not depend on which of the ambiguous paths the engine took,
 //! and the reader gives the groups `captures_at` gives. Sets are over-approximated
 //! (`spancaps::sets`), which only makes the conditions harder to meet. A pattern the walk does
-//! not understand gets no reader; a step that finds the text not as it expects (never, by the
-//! argument) makes the caller fall back to `captures_at`. Property test:
+//! not understand gets no reader; a step that finds the text not as it expects (none should, by
+//! the argument; the property test counts one as a failure) makes the caller fall back to
+//! `captures_at`. Property test:
 //! `scan::tests::group_reader_reads_groups_as_captures`.
 
 use regex_syntax::hir::{Class, ClassUnicode, Hir, HirKind};
@@ -67,19 +69,15 @@ enum Step {
     Lit(Vec<Box<[u8]>>),
     /// Move to the first character of the set; `or_absent`: when there is none, the groups not
     /// yet read took no part.
-    Skip {
-        to: CharSet,
-        or_absent: bool,
-    },
+    Skip { to: CharSet, or_absent: bool },
     /// At the match's end, the groups not yet read took no part.
     AbsentAtEnd,
     /// An optional part without groups: it took part when the character at the cursor is one of
     /// its first characters; else the next `skip` steps (its own) are passed over.
-    Opt {
-        first: CharSet,
-        skip: usize,
-    },
+    Opt { first: CharSet, skip: usize },
+    /// The next group starts at the cursor.
     Open,
+    /// Group `n` (1-based, as the pattern numbers it) ends at the cursor.
     Close(usize),
     /// Move to the match's end.
     End,
@@ -214,6 +212,8 @@ impl Builder {
         rest_empty: bool,
         optional: bool,
     ) -> Option<()> {
+        // True while no step of this optional part with groups has been added: the first one
+        // also says "the part took no part" when the match shows nothing of it.
         let mut opening = optional;
         let mut i = 0;
         while i < items.len() {
@@ -323,9 +323,13 @@ impl Builder {
             if !common.ranges().is_empty() {
                 return Some(false);
             }
+            // No character of `begin` left in the match: neither the part nor anything after
+            // it consumed one (what follows begins, through its nullable items, with a
+            // character of `follow`), so the groups not yet read took no part, whether or not
+            // this part opens an optional part with groups.
             self.steps.push(Step::Skip {
                 to: CharSet::new(&begin),
-                or_absent: opening,
+                or_absent: true,
             });
             self.gap = ClassUnicode::empty();
             self.pending = false;

@@ -118,8 +118,8 @@ impl<'h> Found<'h> {
     }
 
     /// The match `m` of `re` in `hay` (found by a leftmost-first search) with its groups read
-    /// off by `gr`, else (never, by `gr`'s argument) from the capture search at the match's
-    /// start, which finds the same match (as in [`Found::with_groups`]).
+    /// off by `gr`, else (a step that finds the text not as it expects: the property test finds
+    /// none) from the capture search at the match's start, which finds the same match (as in [`Found::with_groups`]).
     #[inline]
     pub(super) fn read(gr: &GroupReader, re: &Regex, hay: &'h str, m: Match<'h>) -> Self {
         match gr.read(hay, m.start(), m.end()) {

@@ -648,7 +648,7 @@ fn group_reader_applies_where_the_shape_allows() {
 
 /// Patterns written for the tests of [`GroupReader`]: a group of literals at the start, groups
 /// at the end, optional parts (with and without separators before the group), two groups.
-const READER_SHAPES: [&str; 9] = [
+const READER_SHAPES: [&str; 10] = [
     r"(?:xa\s?(?:ab\s?)?)?(?P<n>(?:b\s?\d|c-?\d))\b",
     r"(?:y\s?)?-?(?P<n>x\d?|\d)",
     r"(?P<a>ab|b|cd)\s?-?\s?(?P<b>\d+[a-z]?)\b",
@@ -658,6 +658,8 @@ const READER_SHAPES: [&str; 9] = [
     r"(?:yx\s?)?x\s?(?P<n>\d+)",
     r"(?P<a>x|y)(?:-(?P<b>\d))?\b",
     r"xx?(?P<a>[0-9])\d*",
+    // A gap before an optional part that, like all after it, may take no part (`a` alone).
+    r"(?P<n>a)-*(?:b)?",
 ];
 
 proptest! {
