@@ -648,7 +648,7 @@ fn group_reader_applies_where_the_shape_allows() {
 
 /// Patterns written for the tests of [`GroupReader`]: a group of literals at the start, groups
 /// at the end, optional parts (with and without separators before the group), two groups.
-const READER_SHAPES: [&str; 10] = [
+const READER_SHAPES: [&str; 11] = [
     r"(?:xa\s?(?:ab\s?)?)?(?P<n>(?:b\s?\d|c-?\d))\b",
     r"(?:y\s?)?-?(?P<n>x\d?|\d)",
     r"(?P<a>ab|b|cd)\s?-?\s?(?P<b>\d+[a-z]?)\b",
@@ -660,6 +660,8 @@ const READER_SHAPES: [&str; 10] = [
     r"xx?(?P<a>[0-9])\d*",
     // A gap before an optional part that, like all after it, may take no part (`a` alone).
     r"(?P<n>a)-*(?:b)?",
+    // The example docs/RULES.md gives of a pattern that qualifies.
+    r"glock\s?-?\s?(?P<model>\d{2,3})\b",
 ];
 
 proptest! {
