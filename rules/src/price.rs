@@ -26,15 +26,16 @@ impl Amount {
     }
 }
 
-/// Parses an amount. With both `.` and `,` the last one is the decimal mark; with one of them,
-/// a single mark followed by exactly three digits is a thousands separator unless `decimals_likely`
-/// (crypto amounts), and several marks are thousands separators.
+/// [`parse_price`]'s value alone (the tests' view of it).
 #[cfg(test)]
 pub(crate) fn parse_amount(s: &str, decimals_likely: bool) -> Option<f64> {
     parse_price(s, decimals_likely).map(|a| a.value)
 }
 
-/// [`parse_amount`], keeping the digits of a short amount for [`format_price`].
+/// Parses an amount. With both `.` and `,` the last one is the decimal mark; with one of them,
+/// a single mark followed by exactly three digits is a thousands separator unless `decimals_likely`
+/// (crypto amounts), and several marks are thousands separators. The digits of a short amount
+/// are kept, for [`format_price`] to print them without formatting a float.
 pub(crate) fn parse_price(s: &str, decimals_likely: bool) -> Option<Amount> {
     // Most amounts are plain digits, or digits with one mark (`1.200`, `0.012`, `350,00`):
     // nothing to copy, the mark read as the general rules below read a single one; the digits

@@ -402,17 +402,30 @@ mod tests {
         }
 
         /// `normalized` made from the `make` and `model` fills gives what filling its own
-        /// template gives, whenever `Derived::of` says it may.
+        /// template gives, whenever `Derived::of` says it may. Each placeholder name has its own
+        /// value, so that a make and a model swapped would show.
         #[test]
         fn derived_equals_own_fill(
-            make in "[a-z {}:\t]{0,12}|[A-Z][a-z]{1,6}",
+            make in "[a-z {}:\t]{0,12}|[A-Z][a-z]{1,6}|\\{make(?::upper)?\\}",
             model in "[a-z {}:\t]{0,12}|\\{model(?::compact)?(?::upper)?\\}",
             glue in "[ a]",
             value in "[a-zA-Z .\\-\t]{0,10}",
+            make_value in "[a-zA-Z .\\-\t]{0,10}",
+            model_value in "[a-zA-Z0-9 .\\-\t]{0,10}",
+            shape in 0usize..4,
         ) {
             use super::{Derived, Template, join};
-            let normalized = format!("{make}{glue}{model}");
-            let get = |n: &str, _: Option<usize>| (!n.is_empty()).then_some(value.as_str());
+            let normalized = match shape {
+                0 => make.clone(),
+                1 => model.clone(),
+                _ => format!("{make}{glue}{model}"),
+            };
+            let get = |n: &str, _: Option<usize>| match n {
+                "" => None,
+                "make" => Some(make_value.as_str()),
+                "model" => Some(model_value.as_str()),
+                _ => Some(value.as_str()),
+            };
             let filled = |t: &str| Some(Template::parse(t).fill(get)).filter(|s| !s.is_empty());
             let (mk, md) = (filled(&make), filled(&model));
             let derived = match Derived::of(&normalized, Some(&make), Some(&model)) {

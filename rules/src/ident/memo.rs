@@ -11,42 +11,68 @@ use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
-use super::Validator;
+use super::crypto;
 
-/// Most texts kept per thread before the memo is cleared.
+/// Most texts kept per thread before the memo is cleared. The keys are seller-written text
+/// hashed with FxHash (no protection against chosen collisions), which this bound keeps harmless:
+/// a flood of colliding addresses costs at most this many entries' probing before a clear.
 const MAX_ENTRIES: usize = 1024;
 
 /// Longest text kept.
 const MAX_LEN: usize = 128;
 
-/// Validator → text → the validator's answer; keyed by validator first so that a lookup
-/// borrows the text instead of copying it into a key.
-type Memo = FxHashMap<Validator, FxHashMap<Box<str>, Option<String>>>;
+/// The checksummed kinds the memo keeps. Each names its own check, so an answer can only be
+/// stored under the kind that computed it.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Checksummed {
+    Btc,
+    Ltc,
+    Trx,
+    Xmr,
+}
+
+impl Checksummed {
+    fn check(self) -> fn(&str) -> Option<String> {
+        match self {
+            Self::Btc => crypto::btc,
+            Self::Ltc => crypto::ltc,
+            Self::Trx => crypto::trx,
+            Self::Xmr => crypto::xmr,
+        }
+    }
+}
+
+/// Per kind (by its index), text → the check's answer; `len` counts the entries of all kinds.
+#[derive(Default)]
+struct Memo {
+    by_kind: [FxHashMap<Box<str>, Option<String>>; 4],
+    len: usize,
+}
 
 thread_local! {
     static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
 }
 
-/// `check(s)` through the memo; `check` must be `v`'s validation of `s`.
-pub(super) fn remembered(
-    v: Validator,
-    s: &str,
-    check: impl FnOnce(&str) -> Option<String>,
-) -> Option<String> {
+/// `kind`'s check of `s`, remembered.
+pub(super) fn checked(kind: Checksummed, s: &str) -> Option<String> {
     if s.len() > MAX_LEN {
-        return check(s);
+        return kind.check()(s);
     }
-    let hit = MEMO.with(|m| m.borrow().get(&v).and_then(|by| by.get(s).cloned()));
+    let k = kind as usize;
+    let hit = MEMO.with(|m| m.borrow().by_kind[k].get(s).cloned());
     if let Some(answer) = hit {
         return answer;
     }
-    let answer = check(s);
+    let answer = kind.check()(s);
     MEMO.with(|m| {
         let mut m = m.borrow_mut();
-        if m.values().map(FxHashMap::len).sum::<usize>() >= MAX_ENTRIES {
-            m.clear();
+        if m.len >= MAX_ENTRIES {
+            m.by_kind.iter_mut().for_each(FxHashMap::clear);
+            m.len = 0;
         }
-        m.entry(v).or_default().insert(s.into(), answer.clone());
+        if m.by_kind[k].insert(s.into(), answer.clone()).is_none() {
+            m.len += 1;
+        }
     });
     answer
 }
@@ -54,6 +80,7 @@ pub(super) fn remembered(
 #[cfg(test)]
 mod tests {
     use super::super::{Validator, crypto};
+    use super::{MAX_ENTRIES, MAX_LEN, MEMO};
 
     /// A validator without the memo.
     type Check = fn(&str) -> Option<String>;
@@ -85,5 +112,28 @@ mod tests {
                 proptest::prop_assert_eq!(validator.check(POOL[s], None), direct(POOL[s]));
             }
         }
+    }
+
+    /// Thousands of distinct address-shaped texts (a hostile page) keep the memo within its
+    /// bound, answering as the validator does; a text over the length limit is not kept.
+    #[test]
+    fn the_memo_stays_bounded() {
+        for i in 0..3 * MAX_ENTRIES {
+            let s = format!("1A1zP1eP5QGefi2DMPTfTL5SLmv7D{i:06}");
+            assert_eq!(Validator::Btc.check(&s, None), crypto::btc(&s));
+            MEMO.with(|m| assert!(m.borrow().len <= MAX_ENTRIES));
+        }
+        let long = "1".repeat(MAX_LEN + 1);
+        assert_eq!(Validator::Btc.check(&long, None), crypto::btc(&long));
+        MEMO.with(|m| {
+            let m = m.borrow();
+            assert!(
+                m.by_kind
+                    .iter()
+                    .flat_map(|k| k.keys())
+                    .all(|k| k.len() <= MAX_LEN)
+            );
+            assert_eq!(m.len, m.by_kind.iter().map(|k| k.len()).sum::<usize>());
+        });
     }
 }

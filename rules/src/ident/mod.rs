@@ -9,10 +9,12 @@ mod pgp;
 
 use std::str::FromStr;
 
+use memo::Checksummed;
+
 pub use phonenumber::country::Id as Region;
 
 /// A named validator a rule may use (`validate = "btc"` in a pack).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Validator {
     /// Bitcoin base58check / bech32 / bech32m.
     Btc,
@@ -84,10 +86,10 @@ impl Validator {
     pub fn check(self, s: &str, region: Option<Region>) -> Option<String> {
         match self {
             // Checksums: remembered per thread (see `memo`).
-            Self::Btc => memo::remembered(self, s, crypto::btc),
-            Self::Ltc => memo::remembered(self, s, crypto::ltc),
-            Self::Trx => memo::remembered(self, s, crypto::trx),
-            Self::Xmr => memo::remembered(self, s, crypto::xmr),
+            Self::Btc => memo::checked(Checksummed::Btc, s),
+            Self::Ltc => memo::checked(Checksummed::Ltc, s),
+            Self::Trx => memo::checked(Checksummed::Trx, s),
+            Self::Xmr => memo::checked(Checksummed::Xmr, s),
             Self::Eth => crypto::eth(s),
             Self::Onion => onion::onion_v3(s),
             Self::PgpFingerprint => pgp::fingerprint_text(s),
