@@ -26,11 +26,20 @@ pub(super) enum Found<'h> {
 /// A matched piece of a haystack (a group or the whole match): its text and where it starts.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Piece<'h> {
-    pub(super) text: &'h str,
-    pub(super) start: usize,
+    text: &'h str,
+    start: usize,
 }
 
 impl<'h> Piece<'h> {
+    /// The piece `start..end` of `hay` (char boundaries).
+    #[inline]
+    pub(super) fn of(hay: &'h str, start: usize, end: usize) -> Self {
+        Piece {
+            text: &hay[start..end],
+            start,
+        }
+    }
+
     #[inline]
     pub(super) fn start(&self) -> usize {
         self.start
@@ -104,38 +113,30 @@ impl<'h> Found<'h> {
     #[inline]
     pub(super) fn with_groups(sc: &SpanCaps, re: &Regex, hay: &'h str, m: Match<'h>) -> Self {
         match sc.group(hay, m.start(), m.end()) {
-            Some((start, end)) => Self::One(
-                m,
-                Piece {
-                    text: &hay[start..end],
-                    start,
-                },
-            ),
-            None => re
-                .captures_at(hay, m.start())
-                .map_or(Self::Whole(m), Self::Groups),
+            Some((start, end)) => Self::One(m, Piece::of(hay, start, end)),
+            None => Self::captured(re, hay, m),
         }
     }
 
     /// The match `m` of `re` in `hay` (found by a leftmost-first search) with its groups read
     /// off by `gr`, else (a step that finds the text not as it expects: the property test finds
-    /// none) from the capture search at the match's start, which finds the same match (as in [`Found::with_groups`]).
+    /// none) from the capture search at the match's start, as in [`Found::with_groups`].
     #[inline]
     pub(super) fn read(gr: &GroupReader, re: &Regex, hay: &'h str, m: Match<'h>) -> Self {
         match gr.read(hay, m.start(), m.end()) {
             Some(groups) => Self::Read(
                 m,
-                groups.map(|g| {
-                    g.map(|(start, end)| Piece {
-                        text: &hay[start..end],
-                        start,
-                    })
-                }),
+                groups.map(|g| g.map(|(start, end)| Piece::of(hay, start, end))),
             ),
-            None => re
-                .captures_at(hay, m.start())
-                .map_or(Self::Whole(m), Self::Groups),
+            None => Self::captured(re, hay, m),
         }
+    }
+
+    /// The match `m` with its groups from the regex crate's capture search at its start, which
+    /// finds the same match (see [`Found::with_groups`]).
+    fn captured(re: &Regex, hay: &'h str, m: Match<'h>) -> Self {
+        re.captures_at(hay, m.start())
+            .map_or(Self::Whole(m), Self::Groups)
     }
 
     #[inline]

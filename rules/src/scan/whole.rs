@@ -288,8 +288,5 @@ pub(super) fn anchored_at<'h>(
         .range(at..)
         .anchored(regex_automata::Anchored::Yes);
     let m = re.search(&input)?;
-    Some(Found::Span(Piece {
-        text: &window[m.range()],
-        start: m.start(),
-    }))
+    Some(Found::Span(Piece::of(window, m.start(), m.end())))
 }
