@@ -3,9 +3,9 @@
 use std::cell::RefCell;
 
 use phonenumber::{Mode, country::Id};
-use rustc_hash::FxHashMap;
 
 use super::date::looks_like_date;
+use super::memo::Bounded;
 
 /// A phone number as written → E.164, using `region` for national numbers. Tries the whole
 /// candidate, then drops leading digit groups (a model number or price glued in front).
@@ -36,44 +36,18 @@ pub(crate) fn phone(s: &str, region: Option<Id>) -> Option<String> {
 /// regexes while it parses, and a seller's number recurs across listings.
 const PARSE_CACHE_MAX: usize = 4096;
 
-/// Default region → candidate → E.164 (or none), and how many candidates in all. Keyed by
-/// region first so that a lookup borrows the candidate instead of copying it into a key. FxHash:
-/// the keys are a seller's text, but the map is bounded and per thread (SipHash cost ~200
-/// instructions a lookup).
-#[derive(Default)]
-struct ParseCache {
-    by_region: FxHashMap<Option<Id>, FxHashMap<String, Option<String>>>,
-    len: usize,
-}
-
 thread_local! {
-    static PARSE_CACHE: RefCell<ParseCache> = RefCell::new(ParseCache::default());
+    /// Default region → candidate → E.164 (or none).
+    static PARSE_CACHE: RefCell<Bounded<Option<Id>>> = RefCell::new(Bounded::new(PARSE_CACHE_MAX));
 }
 
 /// [`parse_uncached`] through the per-thread cache (same result, computed once).
 fn parse_one(cand: &str, region: Option<Id>) -> Option<String> {
-    let cached = PARSE_CACHE.with(|c| {
-        c.borrow()
-            .by_region
-            .get(&region)
-            .and_then(|m| m.get(cand).cloned())
-    });
-    if let Some(hit) = cached {
+    if let Some(hit) = PARSE_CACHE.with(|c| c.borrow().get(&region, cand)) {
         return hit;
     }
     let out = parse_uncached(cand, region);
-    PARSE_CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len >= PARSE_CACHE_MAX {
-            c.by_region.clear();
-            c.len = 0;
-        }
-        c.by_region
-            .entry(region)
-            .or_default()
-            .insert(cand.to_owned(), out.clone());
-        c.len += 1;
-    });
+    PARSE_CACHE.with(|c| c.borrow_mut().insert(region, cand, out.clone()));
     out
 }
 

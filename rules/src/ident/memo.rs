@@ -1,21 +1,71 @@
-//! Checksummed identifiers remembered per thread: a seller's wallet address recurs across their
-//! listings, and checking one costs thousands of instructions (Monero: base58 blocks and a
-//! Keccak-256, ~9,600; a segwit address ~4,900; base58check with its double SHA-256 ~10,700).
-//! A remembered answer costs a hash of the address and a copy of the answer.
+//! Validator answers remembered per thread ([`Bounded`]): the phone parses of `contact` and the
+//! checksummed addresses here. A seller's phone and wallet recur across their listings, and
+//! checking one costs thousands of instructions (a phone parse ~40,000 the first time; Monero:
+//! base58 blocks and a Keccak-256, ~9,600; a segwit address ~4,900; base58check with its double
+//! SHA-256 ~10,700). A remembered answer costs a hash of the text and a copy of the answer.
 //!
-//! The answer is the validator's own for the same text (a pure function of it), so the result is
-//! the same with or without the memo. Bounded: cleared when full, and long texts (no address of
-//! a default-pack kind is over 106 characters) are not kept.
+//! The answer is the validator's own for the same text and key (a pure function of them), so the
+//! result is the same with or without the memo. Bounded: cleared when full, and long texts (no
+//! address of a default-pack kind is over 106 characters) are not kept.
 
 use std::cell::RefCell;
+use std::hash::Hash;
 
 use rustc_hash::FxHashMap;
 
 use super::crypto;
 
-/// Most texts kept per thread before the memo is cleared. The keys are seller-written text
-/// hashed with FxHash (no protection against chosen collisions), which this bound keeps harmless:
-/// a flood of colliding addresses costs at most this many entries' probing before a clear.
+/// Validator answers for texts, grouped by a key the answer also depends on (a checksum kind, a
+/// phone's default region), bounded: cleared when `max` texts are kept. Keyed by that key first
+/// so that a lookup borrows the text instead of copying it into a key. FxHash on seller-written
+/// text has no protection against chosen collisions; the bound keeps a flood of colliding texts
+/// to at most `max` entries' probing before a clear. Used per thread (no locking).
+pub(super) struct Bounded<K> {
+    by_key: FxHashMap<K, FxHashMap<Box<str>, Option<String>>>,
+    len: usize,
+    max: usize,
+}
+
+impl<K: Hash + Eq> Bounded<K> {
+    pub(super) fn new(max: usize) -> Self {
+        Self {
+            by_key: FxHashMap::default(),
+            len: 0,
+            max,
+        }
+    }
+
+    /// The answer kept for `text` under `key`, if any.
+    pub(super) fn get(&self, key: &K, text: &str) -> Option<Option<String>> {
+        self.by_key.get(key).and_then(|m| m.get(text).cloned())
+    }
+
+    /// Keeps `answer` for `text` under `key`, first clearing everything if the memo is full.
+    pub(super) fn insert(&mut self, key: K, text: &str, answer: Option<String>) {
+        if self.len >= self.max {
+            self.by_key.clear();
+            self.len = 0;
+        }
+        let kept = self.by_key.entry(key).or_default();
+        if kept.insert(text.into(), answer).is_none() {
+            self.len += 1;
+        }
+    }
+
+    /// How many texts are kept.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The texts kept.
+    #[cfg(test)]
+    fn texts(&self) -> impl Iterator<Item = &str> {
+        self.by_key.values().flat_map(|m| m.keys().map(|k| &**k))
+    }
+}
+
+/// Most checksummed texts kept per thread before the memo is cleared.
 const MAX_ENTRIES: usize = 1024;
 
 /// Longest text kept.
@@ -23,7 +73,7 @@ const MAX_LEN: usize = 128;
 
 /// The checksummed kinds the memo keeps. Each names its own check, so an answer can only be
 /// stored under the kind that computed it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Checksummed {
     Btc,
     Ltc,
@@ -42,15 +92,8 @@ impl Checksummed {
     }
 }
 
-/// Per kind (by its index), text → the check's answer; `len` counts the entries of all kinds.
-#[derive(Default)]
-struct Memo {
-    by_kind: [FxHashMap<Box<str>, Option<String>>; 4],
-    len: usize,
-}
-
 thread_local! {
-    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+    static MEMO: RefCell<Bounded<Checksummed>> = RefCell::new(Bounded::new(MAX_ENTRIES));
 }
 
 /// `kind`'s check of `s`, remembered.
@@ -58,22 +101,11 @@ pub(super) fn checked(kind: Checksummed, s: &str) -> Option<String> {
     if s.len() > MAX_LEN {
         return kind.check()(s);
     }
-    let k = kind as usize;
-    let hit = MEMO.with(|m| m.borrow().by_kind[k].get(s).cloned());
-    if let Some(answer) = hit {
+    if let Some(answer) = MEMO.with(|m| m.borrow().get(&kind, s)) {
         return answer;
     }
     let answer = kind.check()(s);
-    MEMO.with(|m| {
-        let mut m = m.borrow_mut();
-        if m.len >= MAX_ENTRIES {
-            m.by_kind.iter_mut().for_each(FxHashMap::clear);
-            m.len = 0;
-        }
-        if m.by_kind[k].insert(s.into(), answer.clone()).is_none() {
-            m.len += 1;
-        }
-    });
+    MEMO.with(|m| m.borrow_mut().insert(kind, s, answer.clone()));
     answer
 }
 
@@ -121,19 +153,14 @@ mod tests {
         for i in 0..3 * MAX_ENTRIES {
             let s = format!("1A1zP1eP5QGefi2DMPTfTL5SLmv7D{i:06}");
             assert_eq!(Validator::Btc.check(&s, None), crypto::btc(&s));
-            MEMO.with(|m| assert!(m.borrow().len <= MAX_ENTRIES));
+            MEMO.with(|m| assert!(m.borrow().len() <= MAX_ENTRIES));
         }
         let long = "1".repeat(MAX_LEN + 1);
         assert_eq!(Validator::Btc.check(&long, None), crypto::btc(&long));
         MEMO.with(|m| {
             let m = m.borrow();
-            assert!(
-                m.by_kind
-                    .iter()
-                    .flat_map(|k| k.keys())
-                    .all(|k| k.len() <= MAX_LEN)
-            );
-            assert_eq!(m.len, m.by_kind.iter().map(|k| k.len()).sum::<usize>());
+            assert!(m.texts().all(|k| k.len() <= MAX_LEN));
+            assert_eq!(m.len(), m.texts().count());
         });
     }
 }
