@@ -177,42 +177,24 @@ pub(crate) fn format_amount(v: f64) -> String {
 }
 
 /// `format_amount(a.value)`, a space and `currency`: a price's `normalized` form. A short
-/// amount's digits are printed as read (the same text, see [`short`]), in a string of the
-/// right size.
+/// amount's digits are printed as read (the same text, see [`short`]), and so is a whole amount
+/// below 10^15 (its integer digits, which `format_amount` writes too), in a string of the right
+/// size; other values go through the formatting machinery.
 pub(crate) fn format_price(a: &Amount, currency: &str) -> String {
-    let Some(short) = a.short else {
-        return format_value(a.value, currency);
+    let v = a.value;
+    let short = a.short.or_else(|| {
+        (v.fract() == 0.0 && v.abs() < 1e15 && v.is_sign_positive()).then(|| Short::whole(v as u64))
+    });
+    let Some(short) = short else {
+        let mut s = format_amount(v);
+        s.push(' ');
+        s.push_str(currency);
+        return s;
     };
     let mut buf = [0u8; PRINTED_MAX];
     let digits = short.print(&mut buf);
     let mut s = String::with_capacity(digits.len() + 1 + currency.len());
     s.extend(digits.iter().map(|&b| char::from(b)));
-    s.push(' ');
-    s.push_str(currency);
-    s
-}
-
-/// [`format_price`] from the value alone (whole amounts written digit by digit without the
-/// formatting machinery).
-fn format_value(v: f64, currency: &str) -> String {
-    let mut s = String::with_capacity(24);
-    if v.fract() == 0.0 && v.abs() < 1e15 && v.is_sign_positive() {
-        // Exact as an integer: the digits `format_amount` writes.
-        let mut n = v as u64;
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        s.extend(digits[i..].iter().map(|&d| char::from(d)));
-    } else {
-        s.push_str(&format_amount(v));
-    }
     s.push(' ');
     s.push_str(currency);
     s
@@ -253,7 +235,7 @@ mod tests {
             let general = parse_general(&s, crypto);
             proptest::prop_assert_eq!(a.map(|a| a.value.to_bits()), general.map(f64::to_bits));
             if let Some(a) = a {
-                proptest::prop_assert_eq!(format_price(&a, "X"), format_value(a.value, "X"));
+                proptest::prop_assert_eq!(format_price(&a, "X"), format!("{} X", format_amount(a.value)));
             }
         }
     }
@@ -271,7 +253,9 @@ mod tests {
         assert_eq!(parse_amount("1.000.000", false), Some(1_000_000.0));
         assert_eq!(parse_amount("", false), None);
         assert_eq!(parse_amount("007", false), Some(7.0));
-        assert_eq!(format_value(350.0, "EUR"), "350 EUR");
+        let value_only =
+            |value: f64, currency: &str| format_price(&Amount::general(value), currency);
+        assert_eq!(value_only(350.0, "EUR"), "350 EUR");
         for v in [
             0.0,
             -0.0,
@@ -283,14 +267,10 @@ mod tests {
             -5.0,
             0.5,
         ] {
-            assert_eq!(
-                format_value(v, "X"),
-                format!("{} X", format_amount(v)),
-                "{v}"
-            );
+            assert_eq!(value_only(v, "X"), format!("{} X", format_amount(v)), "{v}");
         }
         assert_eq!(
-            format_value(0.05, "BTC"),
+            value_only(0.05, "BTC"),
             format!("{} BTC", format_amount(0.05))
         );
         assert_eq!(format_amount(350.0), "350");

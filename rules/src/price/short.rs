@@ -87,6 +87,15 @@ impl Short {
         })
     }
 
+    /// A whole amount (below 10^15, so at most [`MAX_DIGITS`] digits).
+    pub(crate) fn whole(n: u64) -> Self {
+        debug_assert!(n < 1_000_000_000_000_000);
+        Short {
+            mantissa: n,
+            scale: 0,
+        }
+    }
+
     /// The amount as `str::parse::<f64>` reads its digits.
     pub(crate) fn value(self) -> f64 {
         let m = self.mantissa as f64;
