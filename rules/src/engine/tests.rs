@@ -296,9 +296,8 @@ fn empty_text() {
 
 #[test]
 fn bad_packs_name_file_line_and_rule() {
-    let dir = std::env::temp_dir().join(format!("salwatch-rules-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("bad.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.toml");
     std::fs::write(
         &p,
         "[pack]\nid = \"x\"\nversion = \"1\"\n\n[[rule]]\nid = \"bad.regex\"\nkind = \"weapon\"\npattern = 'glock(\\d'\n",
@@ -330,14 +329,12 @@ fn bad_packs_name_file_line_and_rule() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("bad.toml:5"), "{err}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn later_pack_overrides_rule_by_id() {
-    let dir = std::env::temp_dir().join(format!("salwatch-rules-ovr-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("override.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("override.toml");
     std::fs::write(
         &p,
         "[pack]\nid = \"local\"\nversion = \"1\"\n[[rule]]\nid = \"weapon.glock\"\nkind = \"weapon\"\nterms = [\"glock\"]\nfields = { normalized = \"GLOCK-ANY\" }\n",
@@ -357,16 +354,14 @@ fn later_pack_overrides_rule_by_id() {
     );
     assert_eq!(e.packs().len(), 2);
     assert_eq!(x.rule_packs.len(), 2);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A rule's `group` that takes no part in a match gives the whole match (whole-text rules and
 /// rules near a term alike), as it always did.
 #[test]
 fn a_group_outside_the_match_gives_the_whole_match() {
-    let dir = std::env::temp_dir().join(format!("salwatch-rules-grp-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("groups.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("groups.toml");
     std::fs::write(
         &p,
         "[pack]\nid = \"local\"\nversion = \"1\"\n\
@@ -390,7 +385,6 @@ fn a_group_outside_the_match_gives_the_whole_match() {
     };
     assert_eq!(spans("t.whole"), ["zqzq"]);
     assert_eq!(spans("t.near"), ["qxv"]);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// The nearest-calibre search by binary search picks what a look at every calibre picks.
