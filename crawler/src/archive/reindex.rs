@@ -124,12 +124,17 @@ pub fn rebuild_cdxj(workspace: &Workspace) -> Result<ReindexReport, ArchiveError
             ),
         });
     }
+    // The old index is kept under a second name (a hard link, else a copy) before the new one
+    // replaces it in one rename: at no moment is there no `captures.cdxj`, so a run killed
+    // here leaves the old index or the new one in place, never neither.
     if len_before.is_some() {
         let kept = dir.join(format!(
             "{CDXJ_NAME}.replaced-{}",
             Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
         ));
-        std::fs::rename(&target, &kept).map_err(io(&target))?;
+        if std::fs::hard_link(&target, &kept).is_err() {
+            std::fs::copy(&target, &kept).map_err(io(&kept))?;
+        }
         report.replaced = Some(kept);
     }
     std::fs::rename(&building, &target).map_err(io(&target))?;
