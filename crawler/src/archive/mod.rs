@@ -381,7 +381,6 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
         std::collections::HashMap::new();
     // Response and revisit records read, by file and offset: the captures the CDXJ index
     // should list.
-    let mut captures = 0u64;
     let mut capture_offsets: std::collections::BTreeMap<String, Vec<u64>> =
         std::collections::BTreeMap::new();
     for path in warc_files(&dir)? {
@@ -404,7 +403,6 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
             report.records += 1;
             met.insert(loc.offset);
             if matches!(loc.record.warc_type(), "response" | "revisit") {
-                captures += 1;
                 capture_offsets
                     .entry(name.clone())
                     .or_default()
@@ -449,7 +447,9 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
         }
     }
     let cdxj_path = dir.join(CDXJ_NAME);
-    if captures > 0 && !cdxj_path.is_file() {
+    let captures: usize = capture_offsets.values().map(Vec::len).sum();
+    let cdxj_exists = cdxj_path.is_file();
+    if captures > 0 && !cdxj_exists {
         report.errors.push(format!(
             "{CDXJ_NAME}: missing, and the WARC files hold {captures} captures it should list (`salwatch archive reindex` rebuilds it from them)"
         ));
@@ -466,11 +466,7 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
             ));
             continue;
         };
-        let absent: Vec<u64> = offsets
-            .iter()
-            .copied()
-            .filter(|o| !met.contains(o))
-            .collect();
+        let absent = not_in(offsets, met);
         if let Some(first) = absent.first() {
             report.errors.push(format!(
                 "{file}: {CDXJ_NAME} lists {} captures where no readable record starts (first at offset {first})",
@@ -478,7 +474,7 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
             ));
         }
     }
-    if cdxj_path.is_file() {
+    if cdxj_exists {
         // The other way round: a capture the index does not list (a line lost or cut) is one
         // that evidence export does not find when it looks up a listing's photos.
         for (file, offsets) in &capture_offsets {
@@ -487,11 +483,7 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
                 .get(file)
                 .map(|o| o.iter().copied().collect())
                 .unwrap_or_default();
-            let unlisted: Vec<u64> = offsets
-                .iter()
-                .copied()
-                .filter(|o| !listed_here.contains(o))
-                .collect();
+            let unlisted = not_in(offsets, &listed_here);
             if let Some(first) = unlisted.first() {
                 report.errors.push(format!(
                     "{file}: {} captures are not in {CDXJ_NAME} (first at offset {first}; `salwatch archive reindex` rebuilds it from the WARC files)",
@@ -508,6 +500,15 @@ pub fn verify(workspace: &Workspace) -> Result<VerifyReport, ArchiveError> {
         ));
     }
     Ok(report)
+}
+
+/// The offsets of `offsets` that `set` does not hold, in their order.
+fn not_in(offsets: &[u64], set: &std::collections::HashSet<u64>) -> Vec<u64> {
+    offsets
+        .iter()
+        .copied()
+        .filter(|o| !set.contains(o))
+        .collect()
 }
 
 /// A capture of `url` as the crawler would hand it to the writer, for the archive's tests.
